@@ -1,0 +1,227 @@
+/**
+ * Every way getting or keeping a token can fail. Each error is tagged with its class name, has a
+ * `reason` to match on and a `message` that says what to do next, and never carries a secret.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * There is no token and nothing to get one with: not logged in, no key configured, or an external
+ * token function that returned nothing.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoCredentialsError extends Data.TaggedError("NoCredentialsError")<{
+  readonly reason: "NotLoggedIn" | "NotConfigured" | "EmptyToken" | "Cleared"
+  readonly description: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `No credentials (${this.reason}): ${this.description}`
+  }
+}
+
+/**
+ * A token could not be renewed. `Transport`, `Timeout`, `ServerError` and `RateLimited` are
+ * transient (retried while the current token can still be served); the rest are terminal and go to
+ * the `RefreshPolicy`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefreshFailedError extends Data.TaggedError("RefreshFailedError")<{
+  readonly reason:
+    | "InvalidGrant"
+    | "InvalidClient"
+    | "Revoked"
+    | "Rejected"
+    | "Transport"
+    | "Timeout"
+    | "ServerError"
+    | "RateLimited"
+    | "InvalidResponse"
+    | "HookFailed"
+  readonly description: string
+  /** For `RateLimited`: how long the server asked us to wait (`Retry-After`). */
+  readonly retryAfter?: Duration.Duration
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `Token refresh failed (${this.reason}): ${this.description}${refreshAdvice[this.reason]}`
+  }
+}
+
+const refreshAdvice: Record<RefreshFailedError["reason"], string> = {
+  InvalidGrant: ". The refresh token is expired or revoked: log in again (e.g. `toshi login --relogin`).",
+  InvalidClient: ". The client id or secret was rejected: check the client configuration and its secret.",
+  Revoked: ". The session was revoked: log in again.",
+  Rejected: ". The identity provider refused to renew the session: log in again or check the account.",
+  Transport: ". The identity provider could not be reached: check the network, proxy and endpoint URL.",
+  Timeout: ". The identity provider did not answer in time: check the network or raise the timeout.",
+  ServerError: ". The identity provider had an internal error: retry later.",
+  RateLimited: ". The identity provider is throttling requests: retry later, or refresh less often.",
+  InvalidResponse: ". The identity provider answered with something that is not a token response: check the endpoint URL.",
+  HookFailed: ". A refresh hook failed: see the cause."
+}
+
+/**
+ * The first grant was refused: wrong user or password, a denied consent, an expired device code.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
+  readonly reason:
+    | "InvalidCredentials"
+    | "UserNotFound"
+    | "PasswordResetRequired"
+    | "NewPasswordRequired"
+    | "AccessDenied"
+    | "Expired"
+    | "InvalidClient"
+    | "InvalidScope"
+    | "Transport"
+    | "Timeout"
+    | "ServerError"
+    | "RateLimited"
+    | "InvalidResponse"
+    | "Unsupported"
+  readonly description: string
+  readonly retryAfter?: Duration.Duration
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `Login failed (${this.reason}): ${this.description}`
+  }
+}
+
+/**
+ * Configuration lacks keys a provider needs. `missing` names every one of them.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigIncompleteError extends Data.TaggedError("ConfigIncompleteError")<{
+  /** What was being configured, e.g. `"Cognito"`. */
+  readonly subject: string
+  readonly missing: ReadonlyArray<string>
+  /** Where the configuration was read from, e.g. a file path or `"environment"`. */
+  readonly source?: string
+  readonly reason: "MissingKeys"
+}> {
+  override get message(): string {
+    const where = this.source === undefined ? "" : ` (read from ${this.source})`
+    return `${this.subject} config missing required keys: ${this.missing.join(", ")}${where}. Set them in the config file or the environment.`
+  }
+}
+
+/**
+ * Exchanging an ID token for AWS credentials through a Cognito Identity Pool failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IdentityPoolError extends Data.TaggedError("IdentityPoolError")<{
+  readonly reason: "GetIdFailed" | "GetCredentialsFailed" | "NoIdToken" | "NotAuthorized" | "Transport" | "InvalidResponse"
+  readonly description: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `Identity pool federation failed (${this.reason}): ${this.description}`
+  }
+}
+
+/**
+ * A token store could not load, save, clear or lock. `path` names the file when there is one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
+  readonly reason: "Corrupt" | "Permission" | "LockTimeout" | "Io" | "Unsupported"
+  readonly description: string
+  readonly path?: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = this.path === undefined ? "" : ` at ${this.path}`
+    return `Token store ${this.reason}${where}: ${this.description}`
+  }
+}
+
+/**
+ * Every error toshi's token lifecycle can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AuthError =
+  | NoCredentialsError
+  | RefreshFailedError
+  | LoginFailedError
+  | ConfigIncompleteError
+  | IdentityPoolError
+  | TokenStoreError
+
+const tags = new Set<string>([
+  "NoCredentialsError",
+  "RefreshFailedError",
+  "LoginFailedError",
+  "ConfigIncompleteError",
+  "IdentityPoolError",
+  "TokenStoreError"
+])
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isAuthError = (u: unknown): u is AuthError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+const transientReasons = new Set<string>(["Transport", "Timeout", "ServerError", "RateLimited"])
+
+/**
+ * Whether an error is worth retrying: the network, a timeout, a 5xx or a 429. Everything else is
+ * terminal.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTransient = (error: AuthError): boolean =>
+  (error._tag === "RefreshFailedError" || error._tag === "LoginFailedError") && transientReasons.has(error.reason)
+
+/**
+ * The wait a server asked for, if any.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const retryAfter = (error: AuthError): Duration.Duration | undefined =>
+  error._tag === "RefreshFailedError" || error._tag === "LoginFailedError" ? error.retryAfter : undefined
+
+/**
+ * The error a caller of a renewed session sees: a refused grant (`LoginFailedError`, e.g. a revoked
+ * M2M client re-acquiring) becomes a `RefreshFailedError` with the original as its cause; other
+ * errors (a broken store, missing configuration) stay what they are.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const renewalError = (error: AuthError): AuthError => {
+  if (error._tag !== "LoginFailedError") return error
+  const reason: RefreshFailedError["reason"] = transientReasons.has(error.reason) ||
+      error.reason === "InvalidClient" || error.reason === "InvalidResponse"
+    ? (error.reason as RefreshFailedError["reason"])
+    : "Rejected"
+  return new RefreshFailedError({
+    reason,
+    description: error.description,
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    cause: error
+  })
+}

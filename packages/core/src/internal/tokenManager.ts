@@ -1,0 +1,377 @@
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as AuthError from "../AuthError.js"
+import * as AuthProvider from "../AuthProvider.js"
+import type { RefreshContext } from "../RefreshContext.js"
+import * as RefreshHooks from "../RefreshHooks.js"
+import * as RefreshPolicy from "../RefreshPolicy.js"
+import type { Options, TokenManagerService } from "../TokenManager.js"
+import * as TokenSet from "../TokenSet.js"
+import * as TokenStore from "../TokenStore.js"
+
+/**
+ * The current token with everything the hot path needs already computed, so that serving it
+ * allocates nothing: the effects handed to callers are built once per token, not once per call.
+ */
+interface Entry {
+  readonly tokens: TokenSet.TokenSet
+  /** The set's `issuedAt`, or when this manager first saw it: the start of its lifetime. */
+  readonly issuedAt: number
+  /** Until here (epoch ms) the token is fresh: served with no further work. */
+  readonly freshUntil: number
+  /** Until here it is still served, while one background refresh runs; after it, callers wait. */
+  readonly validUntil: number
+  readonly token: Effect.Effect<TokenSet.TokenSet>
+  readonly headers: Effect.Effect<Readonly<Record<string, string>>>
+  readonly authorizationHeader: Effect.Effect<string>
+}
+
+/** Why a renewal runs, and how long transient failures may be retried. */
+interface Renewal {
+  readonly reason: RefreshContext["reason"]
+  readonly source: RefreshContext["source"]
+  /** Epoch ms after which no retry starts; `undefined`: at most `maxAttempts` attempts. */
+  readonly deadline: number | undefined
+}
+
+const maxSleepMs = 24 * 60 * 60 * 1000
+
+const defaults = {
+  refreshAhead: Duration.minutes(5),
+  expirySkew: Duration.seconds(30),
+  jitter: 0.1,
+  initialDelay: Duration.millis(500),
+  maxDelay: Duration.seconds(30),
+  maxAttempts: 3
+}
+
+/** @internal */
+export const make = Effect.fn("TokenManager.make")(function*(options: Options = {}) {
+  const provider = yield* AuthProvider.AuthProvider
+  const store = yield* TokenStore.TokenStore
+  const policy = yield* RefreshPolicy.RefreshPolicy
+  const hooks = yield* RefreshHooks.RefreshHooks
+  const scope = yield* Effect.scope
+
+  const key = provider.key
+  const refreshAheadMs = Duration.toMillis(options.refreshAhead ?? defaults.refreshAhead)
+  const expirySkewMs = Duration.toMillis(options.expirySkew ?? defaults.expirySkew)
+  const jitter = Math.min(Math.max(options.jitter ?? defaults.jitter, 0), 0.5)
+  const initialDelayMs = Duration.toMillis(options.retry?.initialDelay ?? defaults.initialDelay)
+  const maxDelayMs = Duration.toMillis(options.retry?.maxDelay ?? defaults.maxDelay)
+  const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? defaults.maxAttempts)
+
+  const semaphore = yield* Effect.makeSemaphore(1)
+  /** Open while a token is held: the background fiber waits on it while there is none. */
+  const held = yield* Effect.makeLatch(false)
+  /** Fails once a renewal fails for good (after the policy); `keepFresh` waits on it. */
+  const fatal = yield* Deferred.make<never, AuthError.AuthError>()
+
+  let current: Entry | undefined
+  /** Counts installed tokens, so that coalesced `forceRefresh` callers can tell one happened. */
+  let generation = 0
+  /** Whether a stale-triggered background refresh is already forked. */
+  let kicked = false
+  /** Counts renewals that failed for good, so callers queued behind one share its error. */
+  let failures = 0
+  let lastFailure: AuthError.AuthError | undefined
+  /** The context of the latest attempt, for the policy. */
+  let lastContext: RefreshContext | undefined
+
+  const isValid = (entry: Entry | undefined, now: number): entry is Entry =>
+    entry !== undefined && now < entry.validUntil
+  const isFresh = (entry: Entry | undefined, now: number): entry is Entry =>
+    entry !== undefined && now < entry.freshUntil
+
+  /**
+   * Computes the windows of a token set. The same access token keeps its entry, so a stale token
+   * read back from the store is never mistaken for a fresh one.
+   */
+  const prepare = (tokens: TokenSet.TokenSet): Effect.Effect<Entry> =>
+    current !== undefined && TokenSet.sameAccessToken(current.tokens, tokens) && current.tokens.expiresAt.epochMillis === tokens.expiresAt.epochMillis
+      ? Effect.succeed(current)
+      : Effect.map(Effect.zip(Clock.currentTimeMillis, Random.next), ([now, random]) => {
+      const expiresAt = tokens.expiresAt.epochMillis
+      const issuedAt = tokens.issuedAt === undefined ? now : Math.min(tokens.issuedAt.epochMillis, now)
+      const lifetime = Math.max(expiresAt - issuedAt, 0)
+      // Ahead by at most half the lifetime, less a random slice so that a fleet spreads out.
+      const margin = Math.min(refreshAheadMs, lifetime / 2) * (1 - jitter * random)
+      const skew = Math.min(expirySkewMs, lifetime / 4)
+      return {
+        tokens,
+        issuedAt,
+        // Whole milliseconds: clocks tick in them, and a fractional deadline would never be reached.
+        freshUntil: Math.floor(expiresAt - margin),
+        validUntil: Math.floor(expiresAt - skew),
+        token: Effect.succeed(tokens),
+        headers: Effect.succeed(AuthProvider.headersFor(provider, tokens)),
+        authorizationHeader: Effect.succeed(tokens.authorizationHeader)
+      }
+    })
+
+  const commit = (entry: Entry): Entry => {
+    if (entry !== current) {
+      current = entry
+      generation++
+    }
+    held.unsafeOpen()
+    return entry
+  }
+
+  const hookFailed = (hook: string) => (cause: unknown) =>
+    new AuthError.RefreshFailedError({ reason: "HookFailed", description: `the ${hook} hook failed`, cause })
+
+  /** The provider's work for one attempt, wrapped in the hooks: start, then success or failure. */
+  const runProvider = (context: RefreshContext, base: TokenSet.TokenSet | undefined) =>
+    Effect.gen(function*() {
+      yield* Effect.mapError(hooks.onRefreshStart(context), hookFailed("onRefreshStart"))
+      const obtained = context.method === "refresh" && base !== undefined && provider.refresh !== undefined
+        ? keepRefreshToken(yield* provider.refresh(base), base)
+        : yield* provider.acquire
+      // Computed before saving, so that nothing can fail between the save and the swap.
+      const entry = yield* prepare(obtained)
+      yield* store.save(key, obtained)
+      yield* Effect.mapError(hooks.onRefreshSuccess(context, obtained), hookFailed("onRefreshSuccess"))
+      return commit(entry)
+    }).pipe(
+      Effect.tapError((error) =>
+        Effect.catchAllCause(
+          hooks.onRefreshFailure(context, error),
+          (cause) =>
+            Effect.logWarning("toshi: the onRefreshFailure hook failed; the refresh error stands", cause)
+        )
+      ),
+      Effect.withSpan("TokenManager.refresh", {
+        attributes: { key, reason: context.reason, source: context.source, method: context.method }
+      })
+    )
+
+  /**
+   * One attempt, under the store's lock: re-load first (another process may have renewed), and
+   * ask the provider only when the store holds nothing better.
+   */
+  const attempt = (renewal: Renewal, attemptNo: number) =>
+    store.withLock(
+      key,
+      Effect.gen(function*() {
+        const stored = Option.getOrUndefined(yield* store.load(key))
+        const now = yield* Clock.currentTimeMillis
+        const mine = current?.tokens
+        // A forced renewal or a re-login wants a token other than the one it holds.
+        const acceptable = stored !== undefined &&
+          (renewal.reason === "forced" || renewal.reason === "relogin"
+            ? mine === undefined || !TokenSet.sameAccessToken(stored, mine)
+            : true)
+        if (acceptable) {
+          const entry = yield* prepare(stored)
+          if (isFresh(entry, now)) {
+            yield* Effect.logDebug("toshi: using the token another holder of the store renewed")
+            return commit(entry)
+          }
+        }
+        // The store's copy is at least as new as ours: with rotating refresh tokens, ours may be spent.
+        const base = stored ?? mine
+        const method: RefreshContext["method"] = renewal.reason !== "relogin" && provider.refresh !== undefined &&
+            base !== undefined && base.isRefreshValid(DateTime.unsafeMake(now))
+          ? "refresh"
+          : "acquire"
+        const context: RefreshContext = {
+          key,
+          reason: renewal.reason,
+          source: renewal.source,
+          attempt: attemptNo,
+          method
+        }
+        lastContext = context
+        return yield* runProvider(context, base)
+      })
+    )
+
+  /** Exponential backoff with jitter, never shorter than a server's `Retry-After`. */
+  const retryDelay = (attemptNo: number, error: AuthError.AuthError) =>
+    Effect.map(Random.next, (random) => {
+      const exponential = Math.min(initialDelayMs * 2 ** (attemptNo - 1), maxDelayMs)
+      const jittered = exponential * (0.5 + random / 2)
+      const asked = AuthError.retryAfter(error)
+      return Math.max(jittered, asked === undefined ? 0 : Duration.toMillis(asked))
+    })
+
+  /** Attempts until success, a terminal error, or no more time for a transient one. */
+  const attempts = (renewal: Renewal) => {
+    const loop = (attemptNo: number): Effect.Effect<Entry, AuthError.AuthError> =>
+      Effect.catchAll(attempt(renewal, attemptNo), (error) => {
+        if (!AuthError.isTransient(error)) return Effect.fail(error)
+        return Effect.flatMap(Effect.zip(retryDelay(attemptNo, error), Clock.currentTimeMillis), ([delay, now]) => {
+          const more = renewal.deadline === undefined ? attemptNo < maxAttempts : now + delay < renewal.deadline
+          if (!more) return Effect.fail(error)
+          return Effect.logInfo(`toshi: token renewal failed (${error.message}); retrying`).pipe(
+            Effect.annotateLogs({ attempt: attemptNo, retryInMillis: Math.round(delay) }),
+            Effect.zipRight(Effect.sleep(Duration.millis(delay))),
+            Effect.zipRight(loop(attemptNo + 1))
+          )
+        })
+      })
+    return loop(1)
+  }
+
+  const giveUp = (error: AuthError.AuthError) =>
+    Effect.suspend(() => {
+      failures++
+      lastFailure = error
+      return Effect.zipRight(Deferred.fail(fatal, error), Effect.fail(error))
+    })
+
+  /**
+   * A renewal with the policy behind it. Runs holding the semaphore, so there is only ever one;
+   * a store failure is not the provider's and goes straight to the caller.
+   */
+  const renew = (renewal: Renewal): Effect.Effect<Entry, AuthError.AuthError> =>
+    Effect.catchAll(attempts(renewal), (failure) => {
+      if (failure._tag === "TokenStoreError") return Effect.fail(failure)
+      const error = current === undefined ? failure : AuthError.renewalError(failure)
+      const context: RefreshContext = lastContext ??
+        { key, reason: renewal.reason, source: renewal.source, attempt: 1, method: "acquire" }
+      return Effect.flatMap(policy.onRefreshFailure(context, error), (decision) =>
+        decision === "Raise"
+          ? giveUp(error)
+          : Effect.logWarning(`toshi: ${error.message} Logging in again.`).pipe(
+            Effect.zipRight(attempts({ reason: "relogin", source: renewal.source, deadline: undefined })),
+            Effect.catchAll(giveUp)
+          ))
+    })
+
+  /**
+   * Runs `renew` once for any number of concurrent callers. Whoever waited re-checks first, and
+   * shares the outcome of the renewal it waited behind: its token, or its error.
+   */
+  const singleFlight = (
+    satisfied: (entry: Entry | undefined, now: number) => entry is Entry,
+    renewal: (entry: Entry | undefined, now: number) => Renewal
+  ): Effect.Effect<Entry, AuthError.AuthError> =>
+    Effect.suspend(() => {
+      const failuresSeen = failures
+      return semaphore.withPermits(1)(
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          const entry = current
+          if (satisfied(entry, now)) return Effect.succeed(entry)
+          if (failures !== failuresSeen && lastFailure !== undefined) return Effect.fail(lastFailure)
+          return renew(renewal(entry, now))
+        })
+      )
+    })
+
+  const forCaller = singleFlight(isValid, (entry) => ({
+    reason: entry === undefined ? "missing" : "expired",
+    source: "caller",
+    deadline: undefined
+  }))
+
+  const inBackground = singleFlight(isFresh, (entry, now) =>
+    isValid(entry, now)
+      ? { reason: "stale", source: "background", deadline: entry.validUntil }
+      : { reason: entry === undefined ? "missing" : "expired", source: "background", deadline: undefined })
+
+  /** Forks one background renewal for a stale token, unless one is already under way. */
+  const kick: Effect.Effect<void> = Effect.suspend(() => {
+    if (kicked) return Effect.void
+    kicked = true
+    return Effect.asVoid(Effect.forkIn(
+      Effect.ensuring(
+        Effect.catchAll(inBackground, (error) => Effect.logWarning(`toshi: background token renewal failed: ${error.message}`)),
+        Effect.sync(() => {
+          kicked = false
+        })
+      ),
+      scope
+    ))
+  })
+
+  /** The hot path: a fresh token in memory is handed out with no lock, no I/O, no allocation. */
+  const serve = <A>(select: (entry: Entry) => Effect.Effect<A>): Effect.Effect<A, AuthError.AuthError> =>
+    Effect.clockWith((clock) => {
+      const entry = current
+      if (entry !== undefined) {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (now < entry.freshUntil) return select(entry)
+        if (now < entry.validUntil) return Effect.zipRight(kick, select(entry))
+      }
+      return Effect.flatMap(forCaller, select)
+    })
+
+  const forceRefresh: Effect.Effect<TokenSet.TokenSet, AuthError.AuthError> = Effect.suspend(() => {
+    const seen = generation
+    return Effect.map(
+      singleFlight(
+        (entry, now): entry is Entry => generation !== seen && isValid(entry, now),
+        () => ({ reason: "forced", source: "caller", deadline: undefined })
+      ),
+      (entry) => entry.tokens
+    )
+  })
+
+  const clear: Effect.Effect<void, AuthError.TokenStoreError> = semaphore.withPermits(1)(
+    Effect.zipRight(
+      store.withLock(key, store.clear(key)),
+      Effect.sync(() => {
+        current = undefined
+        generation++
+        held.unsafeClose()
+      })
+    )
+  )
+
+  /**
+   * The background fiber: sleeps until the token turns stale, renews it, and so on for as long as
+   * the scope lives. Without a token it waits for one; it never logs anybody in on its own.
+   */
+  const scheduler = Effect.gen(function*() {
+    while (true) {
+      yield* held.await
+      const entry = current
+      if (entry === undefined) continue
+      const now = yield* Clock.currentTimeMillis
+      if (now < entry.freshUntil) {
+        // Timers cannot wait longer than about 24 days: sleep in bounded steps.
+        yield* Effect.sleep(Duration.millis(Math.min(entry.freshUntil - now, maxSleepMs)))
+        continue
+      }
+      const renewed = yield* inBackground.pipe(
+        Effect.as(true),
+        Effect.catchAll((error) => Effect.as(Effect.logWarning(`toshi: background token renewal failed: ${error.message}`), false))
+      )
+      // After a failure that left the same token in place, wait for a new one instead of spinning.
+      if (!renewed && current === entry) held.unsafeClose()
+    }
+  })
+
+  if (options.backgroundRefresh !== false) {
+    yield* Effect.forkIn(Effect.interruptible(scheduler), scope)
+  }
+
+  const service: TokenManagerService = {
+    key,
+    token: serve((entry) => entry.token),
+    headers: serve((entry) => entry.headers),
+    authorizationHeader: serve((entry) => entry.authorizationHeader),
+    forceRefresh,
+    clear,
+    keepFresh: Deferred.await(fatal)
+  }
+  return service
+})
+
+/** A server may omit the refresh token on renewal (RFC 6749 §6): the old one then stays in force. */
+const keepRefreshToken = (renewed: TokenSet.TokenSet, base: TokenSet.TokenSet): TokenSet.TokenSet =>
+  renewed.refreshToken !== undefined || base.refreshToken === undefined
+    ? renewed
+    : TokenSet.make({
+      ...renewed,
+      refreshToken: base.refreshToken,
+      ...(base.refreshExpiresAt === undefined ? {} : { refreshExpiresAt: base.refreshExpiresAt })
+    })
