@@ -90,6 +90,7 @@ export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
     | "RateLimited"
     | "InvalidResponse"
     | "Unsupported"
+    | "ExternalFailed"
   readonly description: string
   readonly retryAfter?: Duration.Duration
   readonly cause?: unknown
