@@ -99,9 +99,19 @@ const atExpiry = (callers: number) => {
   }).pipe(Effect.provide(managerLayer(provider.service, { backgroundRefresh: false, expirySkew: 0 })))
 }
 
+/** The floor for the wall time: as many fibers, each only waiting as long as the endpoint takes. */
+const fibersAlone = (callers: number) =>
+  Effect.gen(function*() {
+    const start = process.hrtime.bigint()
+    yield* Effect.all(Array.from({ length: callers }, () => Effect.sleep(20)), { concurrency: "unbounded" })
+    return Number(process.hrtime.bigint() - start) / 1e6
+  })
+
 const program = Effect.gen(function*() {
   const cost = yield* cachedCost
+  yield* fibersAlone(10_000)
   const fleet = yield* atExpiry(10_000)
+  const floor = yield* fibersAlone(10_000)
   const ratio = cost.token / cost.baseline
   console.log("toshi core benchmark (node " + process.version + ")")
   console.log("")
@@ -122,6 +132,7 @@ const program = Effect.gen(function*() {
   console.log(`  provider calls             ${fleet.providerCalls}   (goal: 1)`)
   console.log(`  distinct tokens handed out ${fleet.distinct}`)
   console.log(`  wall time                  ${fleet.wallMs.toFixed(1)} ms`)
+  console.log(`  10,000 fibers that only sleep 20 ms: ${floor.toFixed(1)} ms (the floor on this machine)`)
 })
 
 Effect.runPromise(program).catch((error) => {
