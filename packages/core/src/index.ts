@@ -11,6 +11,11 @@ export * as AuthProvider from "./AuthProvider.js"
 /**
  * @since 0.1.0
  */
+export * as Jwt from "./Jwt.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as RefreshContext from "./RefreshContext.js"
 
 /**

@@ -4,13 +4,13 @@
  *
  * @since 0.1.0
  */
-import { AuthError, AuthProvider, TokenSet } from "@toshi/core"
+import { AuthError, AuthProvider, Jwt, TokenSet } from "@toshi/core"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Jwt from "./internal/jwt.js"
+import * as Option from "effect/Option"
 
 /**
  * What the function may return: the bare token, or the token with its expiry.
@@ -87,7 +87,10 @@ export const make = (options: Options): AuthProvider.AuthProviderService => {
         ? DateTime.unsafeMake(explicit.expiresAt)
         : explicit?.expiresIn !== undefined
         ? DateTime.addDuration(now, Duration.seconds(explicit.expiresIn))
-        : Jwt.expiry(accessToken) ?? DateTime.addDuration(now, options.defaultLifetime ?? Duration.minutes(5))
+        : Option.getOrElse(
+          Jwt.unverifiedExpiry(accessToken),
+          () => DateTime.addDuration(now, options.defaultLifetime ?? Duration.minutes(5))
+        )
       return TokenSet.make({
         accessToken: Redacted.make(accessToken),
         ...(explicit?.tokenType === undefined ? {} : { tokenType: explicit.tokenType }),
