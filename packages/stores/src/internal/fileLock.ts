@@ -25,7 +25,7 @@ interface LockInfo {
  * Whether a process is alive, where the runtime can tell (`process.kill(pid, 0)`); elsewhere
  * every owner counts as alive and only the age of a lock makes it stale.
  */
-const processAlive = (pid: number): boolean => {
+export const processAlive = (pid: number): boolean => {
   const proc = (globalThis as { process?: { kill?: (pid: number, signal: 0) => void; pid?: number } }).process
   if (proc?.kill === undefined) return true
   try {
@@ -36,9 +36,9 @@ const processAlive = (pid: number): boolean => {
   }
 }
 
-const ownPid = (): number => (globalThis as { process?: { pid?: number } }).process?.pid ?? 0
+export const ownPid = (): number => (globalThis as { process?: { pid?: number } }).process?.pid ?? 0
 
-/** A lock file whose content was never written (its creator died at once) is stale after this. */
+/** A lock file with content toshi cannot read (not one of ours, or damaged) is stale after this. */
 const unwrittenGrace = 5_000
 
 /**
@@ -70,15 +70,25 @@ export const acquire = (
         cause
       })
 
-    const tryCreate = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const info: LockInfo = { pid: ownPid(), owner, createdAt: now }
-      return yield* fs.writeFileString(lockPath, JSON.stringify(info), { flag: "wx", mode: 0o600 }).pipe(
-        Effect.as(true),
-        Effect.catchIf(isAlreadyExists, () => Effect.succeed(false)),
-        Effect.mapError((cause) => ioError(cause, "create"))
-      )
-    })
+    /**
+     * Creates `target` holding our `LockInfo`, or answers `false` if it exists. The content is
+     * written to a file of our own first and hard-linked into place, so a lock is never seen
+     * empty, even if its creator is killed half-way.
+     */
+    const createExclusive = (target: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const info: LockInfo = { pid: ownPid(), owner, createdAt: now }
+        const draft = `${target}.${tempSuffix(owner)}`
+        yield* fs.writeFileString(draft, JSON.stringify(info), { mode: 0o600 })
+        return yield* fs.link(draft, target).pipe(
+          Effect.as(true),
+          Effect.catchIf(isAlreadyExists, () => Effect.succeed(false)),
+          Effect.ensuring(Effect.ignore(fs.remove(draft)))
+        )
+      }).pipe(Effect.mapError((cause) => ioError(cause, "create")))
+
+    const tryCreate = createExclusive(lockPath)
 
     const readLock = (path: string) =>
       Effect.gen(function*() {
@@ -97,15 +107,10 @@ export const acquire = (
     /** Removes a stale lock, unless it changed since it was judged stale. */
     const takeOver = (judged: { info: LockInfo | undefined }) =>
       Effect.gen(function*() {
-        const guarded = yield* fs.writeFileString(guardPath, owner, { flag: "wx", mode: 0o600 }).pipe(
-          Effect.as(true),
-          Effect.catchAll(() => Effect.succeed(false))
-        )
-        if (!guarded) {
-          // Another waiter is taking over; a guard left by a waiter that died is removed after a while.
-          const stat = yield* Effect.option(fs.stat(guardPath))
-          const now = yield* Clock.currentTimeMillis
-          if (stat._tag === "Some" && stat.value.mtime._tag === "Some" && now - stat.value.mtime.value.getTime() > unwrittenGrace) {
+        if (!(yield* Effect.orElseSucceed(createExclusive(guardPath), () => false))) {
+          // Another waiter is taking over, or one that died doing so left its guard: clear that one.
+          const guard = yield* readLock(guardPath)
+          if (guard._tag === "Some" && isStale(guard.value, yield* Clock.currentTimeMillis)) {
             yield* Effect.ignore(fs.remove(guardPath))
           }
           return
@@ -187,3 +192,24 @@ export const isNotFound = (error: unknown): boolean =>
 /** @internal */
 export const isPermission = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { reason?: string }).reason === "PermissionDenied"
+
+/**
+ * The end of a temporary file's name: the writer's pid first, so that files left by a killed
+ * writer can be recognised and removed.
+ *
+ * @internal
+ */
+export const tempSuffix = (unique: string): string => `${ownPid()}-${unique}.tmp`
+
+const orphanPattern = /\.(\d+)-[a-z0-9-]+\.tmp$/
+
+/**
+ * Whether `name` is a temporary file of `base` (its own or its lock's) left by a process that died.
+ *
+ * @internal
+ */
+export const isOrphanOf = (base: string, name: string): boolean => {
+  if (!name.startsWith(`${base}.`)) return false
+  const match = orphanPattern.exec(name)
+  return match !== null && !processAlive(Number(match[1]))
+}

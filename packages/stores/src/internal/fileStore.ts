@@ -111,7 +111,7 @@ export const make = (filePath: string, format: Format, options: Options = {}) =>
     const write = (document: Document): Effect.Effect<void, AuthError.TokenStoreError> =>
       Effect.gen(function*() {
         yield* ensureDirectory
-        const temp = `${file}.${(yield* Random.nextInt).toString(36)}.tmp`
+        const temp = `${file}.${FileLock.tempSuffix((yield* Random.nextInt).toString(36))}`
         const body = new TextEncoder().encode(JSON.stringify(document, null, 2) + "\n")
         yield* Effect.scoped(
           Effect.gen(function*() {
@@ -126,7 +126,26 @@ export const make = (filePath: string, format: Format, options: Options = {}) =>
         )
         // Make the rename itself durable; not every platform can open a directory, and that is fine.
         yield* Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (dir) => dir.sync)).pipe(Effect.ignore)
+        yield* removeOrphans
       })
+
+    /** Once per store: removes temporary files that writers killed half-way left behind. */
+    let orphansRemoved = false
+    const removeOrphans = Effect.suspend(() => {
+      if (orphansRemoved) return Effect.void
+      orphansRemoved = true
+      const base = path.basename(file)
+      return fs.readDirectory(directory).pipe(
+        Effect.flatMap((names) =>
+          Effect.forEach(
+            names.filter((name) => FileLock.isOrphanOf(base, name)),
+            (name) => Effect.ignore(fs.remove(path.join(directory, name))),
+            { discard: true }
+          )
+        ),
+        Effect.ignore
+      )
+    })
 
     const holdsLock = Effect.map(FiberRef.get(heldLocks), (held) => held.has(lockPath))
 
