@@ -4,14 +4,17 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { callApi, makeTokenManagerLive } from "./readme/TokenManagerLive.js"
 
-const readme = readFileSync(fileURLToPath(new URL("../../../README.md", import.meta.url)), "utf8")
-const example = readFileSync(fileURLToPath(new URL("./readme/TokenManagerLive.ts", import.meta.url)), "utf8")
+const root = fileURLToPath(new URL("../../../", import.meta.url))
+const readme = readFileSync(`${root}README.md`, "utf8")
 
 describe("README", () => {
-  it("shows the TokenManagerLive example exactly as it is compiled here", () => {
-    const block = /<!-- example: packages\/core\/test\/readme\/TokenManagerLive\.ts -->\s*```ts\n([\s\S]*?)```/.exec(readme)
-    assert.isNotNull(block, "the README has no marked TokenManagerLive example")
-    assert.strictEqual(block![1], example)
+  it("shows every marked example exactly as the file that the type-check compiles", () => {
+    const examples = [...readme.matchAll(/<!-- example: (\S+) -->\s*```ts\n([\s\S]*?)```/g)]
+    assert.deepStrictEqual(examples.map((m) => m[1]), [
+      "packages/core/test/readme/TokenManagerLive.ts",
+      "packages/stores/test/readme/RedisTokenStore.ts"
+    ])
+    for (const [, file, code] of examples) assert.strictEqual(code, readFileSync(`${root}${file}`, "utf8"), file)
   })
 
   it.effect("the example's layer hands out headers from one token request", () =>
