@@ -9,6 +9,18 @@ import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 
 /**
+ * What an OAuth 2.0 server said when it refused a request (RFC 6749 §5.2), with the HTTP status.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OAuthErrorResponse {
+  readonly status: number
+  readonly error: string
+  readonly errorDescription?: string | undefined
+}
+
+/**
  * There is no token and nothing to get one with: not logged in, no key configured, or an external
  * token function that returned nothing.
  *
@@ -44,10 +56,13 @@ export class RefreshFailedError extends Data.TaggedError("RefreshFailedError")<{
     | "ServerError"
     | "RateLimited"
     | "InvalidResponse"
+    | "InvalidConfig"
     | "HookFailed"
   readonly description: string
   /** For `RateLimited`: how long the server asked us to wait (`Retry-After`). */
   readonly retryAfter?: Duration.Duration
+  /** The server's OAuth error response, when it sent one. */
+  readonly oauth?: OAuthErrorResponse
   readonly cause?: unknown
 }> {
   override get message(): string {
@@ -65,6 +80,7 @@ const refreshAdvice: Record<RefreshFailedError["reason"], string> = {
   ServerError: ". The identity provider had an internal error: retry later.",
   RateLimited: ". The identity provider is throttling requests: retry later, or refresh less often.",
   InvalidResponse: ". The identity provider answered with something that is not a token response: check the endpoint URL.",
+  InvalidConfig: ". Check the endpoint and client configuration.",
   HookFailed: ". A refresh hook failed: see the cause."
 }
 
@@ -91,8 +107,11 @@ export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
     | "InvalidResponse"
     | "Unsupported"
     | "ExternalFailed"
+    | "InvalidConfig"
   readonly description: string
   readonly retryAfter?: Duration.Duration
+  /** The server's OAuth error response, when it sent one. */
+  readonly oauth?: OAuthErrorResponse
   readonly cause?: unknown
 }> {
   override get message(): string {
@@ -205,6 +224,8 @@ export const isTransient = (error: AuthError): boolean =>
 export const retryAfter = (error: AuthError): Duration.Duration | undefined =>
   error._tag === "RefreshFailedError" || error._tag === "LoginFailedError" ? error.retryAfter : undefined
 
+const passedThrough = new Set<string>(["InvalidClient", "InvalidResponse", "InvalidConfig"])
+
 /**
  * The error a caller of a renewed session sees: a refused grant (`LoginFailedError`, e.g. a revoked
  * M2M client re-acquiring) becomes a `RefreshFailedError` with the original as its cause; other
@@ -215,14 +236,14 @@ export const retryAfter = (error: AuthError): Duration.Duration | undefined =>
  */
 export const renewalError = (error: AuthError): AuthError => {
   if (error._tag !== "LoginFailedError") return error
-  const reason: RefreshFailedError["reason"] = transientReasons.has(error.reason) ||
-      error.reason === "InvalidClient" || error.reason === "InvalidResponse"
+  const reason: RefreshFailedError["reason"] = transientReasons.has(error.reason) || passedThrough.has(error.reason)
     ? (error.reason as RefreshFailedError["reason"])
     : "Rejected"
   return new RefreshFailedError({
     reason,
     description: error.description,
     ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    ...(error.oauth === undefined ? {} : { oauth: error.oauth }),
     cause: error
   })
 }
