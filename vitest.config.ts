@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
-const packages = ["core", "providers", "stores", "node", "cli"]
+const packages = ["core", "providers", "stores", "node", "cli", "devserver"]
 
 export default defineConfig({
   resolve: {

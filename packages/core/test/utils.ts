@@ -25,10 +25,15 @@ export const makeCountingProvider = (options: {
   const counts = { acquire: 0, refresh: 0 }
   const failures = { acquire: [] as Array<AuthError.AuthError>, refresh: [] as Array<AuthError.AuthError> }
   let serial = 0
+  /** Requests under way: a background renewal runs in a fiber of its own while one is. */
+  const state = { inFlight: 0 }
   const instance = ++instances
   const issue = (withRefreshToken: boolean) =>
     Effect.gen(function*() {
-      if (options.latency !== undefined) yield* Effect.sleep(options.latency)
+      if (options.latency !== undefined) {
+        state.inFlight++
+        yield* Effect.ensuring(Effect.sleep(options.latency), Effect.sync(() => state.inFlight--))
+      }
       const now = yield* Clock.currentTimeMillis
       serial++
       return TokenSet.make({
@@ -53,7 +58,7 @@ export const makeCountingProvider = (options: {
     acquire: next("acquire"),
     refresh: options.refresh === false ? undefined : () => next("refresh")
   }
-  return { service, counts, failures, total: () => counts.acquire + counts.refresh }
+  return { service, counts, failures, state, total: () => counts.acquire + counts.refresh }
 }
 
 /** Access token of a set, for assertions. */

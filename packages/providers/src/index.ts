@@ -6,4 +6,19 @@ export * as ApiKey from "./ApiKey.js"
 /**
  * @since 0.1.0
  */
+export * as ClientAuth from "./ClientAuth.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as External from "./External.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as OAuth2 from "./OAuth2.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Oidc from "./Oidc.js"

@@ -10,27 +10,27 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { TokenStore } from "@toshi/core"
 import type * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import type { Options } from "./FileTokenStore.js"
 import * as internal from "./internal/fileStore.js"
 import { credentialsFormat } from "./internal/formats.js"
+
+const constructors = internal.constructors(credentialsFormat)
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const make: (
   path: string,
   options?: Options
-): Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> =>
-  internal.make(path, credentialsFormat, options)
+) => Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> = constructors.make
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
+export const layer: (
   path: string,
   options?: Options
-): Layer.Layer<TokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(TokenStore.TokenStore, make(path, options))
+) => Layer.Layer<TokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> = constructors.layer

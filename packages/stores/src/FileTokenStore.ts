@@ -9,7 +9,7 @@ import type * as Path from "@effect/platform/Path"
 import { TokenStore } from "@toshi/core"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as internal from "./internal/fileStore.js"
 import { tokenStoreFormat } from "./internal/formats.js"
 
@@ -27,22 +27,22 @@ export interface Options {
   readonly staleLockAfter?: Duration.DurationInput | undefined
 }
 
+const constructors = internal.constructors(tokenStoreFormat)
+
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const make: (
   path: string,
   options?: Options
-): Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> =>
-  internal.make(path, tokenStoreFormat, options)
+) => Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> = constructors.make
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
+export const layer: (
   path: string,
   options?: Options
-): Layer.Layer<TokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(TokenStore.TokenStore, make(path, options))
+) => Layer.Layer<TokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> = constructors.layer

@@ -330,11 +330,14 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
    * allocation. One accessor per value, so that the fresh case is a property check and nothing more.
    */
   const serveSlow = <A>(select: (entry: Entry) => Effect.Effect<A>): Effect.Effect<A, AuthError.AuthError> =>
-    Effect.suspend(() => {
+    Effect.clockWith((clock) => {
       const entry = current
-      return entry !== undefined && entry.phase === STALE
-        ? Effect.zipRight(kick, select(entry))
-        : Effect.flatMap(forCaller, select)
+      if (entry !== undefined && entry.phase === STALE) {
+        // Off the hot path, the clock is worth reading: a late timer must not let an expired token out.
+        if (clock.unsafeCurrentTimeMillis() < entry.validUntil) return Effect.zipRight(kick, select(entry))
+        entry.phase = EXPIRED
+      }
+      return Effect.flatMap(forCaller, select)
     })
   const slowToken = serveSlow((entry) => entry.token)
   const slowHeaders = serveSlow((entry) => entry.headers)
@@ -377,17 +380,23 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
       }
       const now = yield* Clock.currentTimeMillis
       const phase = (entry.phase = phaseAt(entry, now))
-      if (phase !== FRESH && options.backgroundRefresh !== false && gaveUpOn !== entry) {
-        yield* renewInBackground
+      const renewing = options.backgroundRefresh !== false && gaveUpOn !== entry
+      if (phase === STALE) {
+        // The renewal runs beside the watch, so the token still turns expired on time when it is slow.
+        if (renewing) yield* kick
+        yield* Effect.sleep(Duration.millis(Math.min(entry.validUntil - now, watchIntervalMs)))
         continue
       }
       if (phase === EXPIRED) {
+        if (renewing) {
+          yield* renewInBackground
+          continue
+        }
         // Nothing left to watch until a caller brings a new token.
         if (current === entry) held.unsafeClose()
         continue
       }
-      const until = phase === FRESH ? entry.freshUntil : entry.validUntil
-      yield* Effect.sleep(Duration.millis(Math.min(until - now, watchIntervalMs)))
+      yield* Effect.sleep(Duration.millis(Math.min(entry.freshUntil - now, watchIntervalMs)))
     }
   })
 

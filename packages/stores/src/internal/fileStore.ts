@@ -1,10 +1,11 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { AuthError, type TokenSet, type TokenStore } from "@toshi/core"
+import { AuthError, type TokenSet, TokenStore as CoreTokenStore, type TokenStore } from "@toshi/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
@@ -186,3 +187,20 @@ export const make = (filePath: string, format: Format, options: Options = {}) =>
     }
     return store
   })
+
+/**
+ * The `make` and `layer` of a file store in one format.
+ *
+ * @internal
+ */
+export const constructors = (format: Format) => ({
+  make: (
+    filePath: string,
+    options?: Options
+  ): Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> => make(filePath, format, options),
+  layer: (
+    filePath: string,
+    options?: Options
+  ): Layer.Layer<CoreTokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> =>
+    Layer.effect(CoreTokenStore.TokenStore, make(filePath, format, options))
+})

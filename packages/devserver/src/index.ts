@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * from "./DevServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * from "./Totp.js"

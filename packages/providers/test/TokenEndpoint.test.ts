@@ -1,0 +1,137 @@
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { AuthError } from "@toshi/core"
+import { ClientAuth, OAuth2 } from "@toshi/providers"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+
+/** A real server on 127.0.0.1 that answers every request with what the test sets. */
+const misbehaving = async () => {
+  let answer: (request: http.IncomingMessage, response: http.ServerResponse, body: string) => void = (_, res) => res.end()
+  const seen: Array<{ headers: http.IncomingHttpHeaders; body: string }> = []
+  const server = http.createServer((request, response) => {
+    let body = ""
+    request.on("data", (chunk) => (body += chunk))
+    request.on("end", () => {
+      seen.push({ headers: request.headers, body })
+      answer(request, response, body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`,
+    seen,
+    answer: (f: typeof answer) => (answer = f),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
+
+const acquireFrom = (url: string, client = ClientAuth.basic("client", Redacted.make("secret")), timeout: Duration.DurationInput = "2 seconds") =>
+  Effect.flatMap(OAuth2.makeClientCredentials({ tokenEndpoint: url, client, scope: ["read"], timeout }), (p) => p.acquire).pipe(
+    Effect.provide(NodeHttpClient.layerUndici)
+  )
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+(_: http.IncomingMessage, response: http.ServerResponse) => {
+  response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body))
+}
+
+describe("the token endpoint", () => {
+  it.live("decodes a token response, and sends the client's credentials as chosen", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(200, { access_token: "at", token_type: "bearer", expires_in: 60, scope: "read" }))
+      const tokens = yield* acquireFrom(server.url, ClientAuth.basic("my client", Redacted.make("s3cret:+")))
+      assert.strictEqual(tokens.authorizationHeader, "Bearer at")
+      assert.deepStrictEqual(tokens.scope, ["read"])
+      assert.strictEqual(tokens.expiresAt.epochMillis - tokens.issuedAt!.epochMillis, 60_000)
+      // RFC 6749 §2.3.1: form-encoded, then base64.
+      assert.strictEqual(server.seen[0]!.headers.authorization, `Basic ${btoa("my+client:s3cret%3A%2B")}`)
+      assert.strictEqual(new URLSearchParams(server.seen[0]!.body).get("grant_type"), "client_credentials")
+      yield* acquireFrom(server.url, ClientAuth.post("c", Redacted.make("s")))
+      const posted = new URLSearchParams(server.seen[1]!.body)
+      assert.strictEqual(posted.get("client_secret"), "s")
+      assert.isUndefined(server.seen[1]!.headers.authorization)
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("an OAuth error response is a typed error carrying error and error_description", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(401, { error: "invalid_client", error_description: "client authentication failed" }))
+      const error = yield* Effect.flip(acquireFrom(server.url))
+      assert.strictEqual(error._tag, "LoginFailedError")
+      if (error._tag === "LoginFailedError") {
+        assert.strictEqual(error.reason, "InvalidClient")
+        assert.deepStrictEqual(error.oauth, { status: 401, error: "invalid_client", errorDescription: "client authentication failed" })
+        assert.include(error.message, "check the client id and secret")
+        assert.isFalse(AuthError.isTransient(error))
+      }
+      yield* Effect.promise(server.close)
+    }))
+
+  const garbage: Array<[string, (req: http.IncomingMessage, res: http.ServerResponse) => void, string, RegExp]> = [
+    ["an HTML error page", (_, res) => res.writeHead(404, { "content-type": "text/html" }).end("<html><body><h1>Not Found</h1></body></html>"), "InvalidResponse", /404.*Not Found/],
+    ["a 200 that is not JSON", (_, res) => res.writeHead(200).end("<html>login</html>"), "InvalidResponse", /not JSON/],
+    ["truncated JSON", (_, res) => res.writeHead(200).end("{\"access_token\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"), "InvalidResponse", /not JSON/],
+    ["JSON without an access token", json(200, { token_type: "Bearer" }), "InvalidResponse", /not a token response/],
+    ["a 500", (_, res) => res.writeHead(500).end("internal error"), "ServerError", /500/],
+    ["an empty 502", (_, res) => res.writeHead(502).end(), "ServerError", /empty body/]
+  ]
+  for (const [name, answer, reason, message] of garbage) {
+    it.live(`${name} is a typed ${reason} error with the status and a short excerpt`, () =>
+      Effect.gen(function*() {
+        const server = yield* Effect.promise(misbehaving)
+        server.answer(answer)
+        const error = yield* Effect.flip(acquireFrom(server.url))
+        assert.strictEqual(error._tag, "LoginFailedError")
+        assert.strictEqual((error as AuthError.LoginFailedError).reason, reason)
+        assert.match(error.message, message)
+        // Whatever the body carried that looks like a token stays out of the message.
+        assert.notInclude(error.message, "eyJzdWIiOiJ4In0")
+        yield* Effect.promise(server.close)
+      }))
+  }
+
+  it.live("429 is RateLimited, transient, with the server's Retry-After", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(429, { error: "slow_down" }, { "retry-after": "7" }))
+      const error = yield* Effect.flip(acquireFrom(server.url))
+      assert.strictEqual((error as AuthError.LoginFailedError).reason, "RateLimited")
+      assert.isTrue(AuthError.isTransient(error))
+      assert.isTrue(Duration.equals(AuthError.retryAfter(error)!, Duration.seconds(7)))
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("a server slower than the timeout is a Timeout error, not a hang", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer((_, res) => setTimeout(() => res.writeHead(200).end("{}"), 3_000))
+      const started = Date.now()
+      const error = yield* Effect.flip(acquireFrom(server.url, undefined, "300 millis"))
+      assert.strictEqual((error as AuthError.LoginFailedError).reason, "Timeout")
+      assert.isBelow(Date.now() - started, 2_000)
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("nobody listening is a Transport error", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      yield* Effect.promise(server.close)
+      const error = yield* Effect.flip(acquireFrom(server.url))
+      assert.strictEqual((error as AuthError.LoginFailedError).reason, "Transport")
+      assert.isTrue(AuthError.isTransient(error))
+    }))
+
+  it.live("plain http is refused except on loopback, before anything is sent", () =>
+    Effect.gen(function*() {
+      for (const url of ["http://idp.example.org/token", "ftp://127.0.0.1/token", "not a url"]) {
+        const error = yield* Effect.flip(acquireFrom(url))
+        assert.strictEqual((error as AuthError.LoginFailedError).reason, "InvalidConfig", url)
+      }
+    }))
+})
