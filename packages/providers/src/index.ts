@@ -6,6 +6,11 @@ export * as ApiKey from "./ApiKey.js"
 /**
  * @since 0.1.0
  */
+export * as Browser from "./Browser.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ClientAuth from "./ClientAuth.js"
 
 /**
@@ -22,3 +27,8 @@ export * as OAuth2 from "./OAuth2.js"
  * @since 0.1.0
  */
 export * as Oidc from "./Oidc.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedirectReceiver from "./RedirectReceiver.js"
