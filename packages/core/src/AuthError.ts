@@ -57,6 +57,7 @@ export class RefreshFailedError extends Data.TaggedError("RefreshFailedError")<{
     | "RateLimited"
     | "InvalidResponse"
     | "InvalidConfig"
+    | "InvalidIdToken"
     | "HookFailed"
   readonly description: string
   /** For `RateLimited`: how long the server asked us to wait (`Retry-After`). */
@@ -81,6 +82,7 @@ const refreshAdvice: Record<RefreshFailedError["reason"], string> = {
   RateLimited: ". The identity provider is throttling requests: retry later, or refresh less often.",
   InvalidResponse: ". The identity provider answered with something that is not a token response: check the endpoint URL.",
   InvalidConfig: ". Check the endpoint and client configuration.",
+  InvalidIdToken: ". The identity provider's ID token did not verify: check the issuer and client id, or report it to the provider.",
   HookFailed: ". A refresh hook failed: see the cause."
 }
 
@@ -108,6 +110,7 @@ export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
     | "Unsupported"
     | "ExternalFailed"
     | "InvalidConfig"
+    | "InvalidIdToken"
   readonly description: string
   readonly retryAfter?: Duration.Duration
   /** The server's OAuth error response, when it sent one. */
@@ -224,7 +227,7 @@ export const isTransient = (error: AuthError): boolean =>
 export const retryAfter = (error: AuthError): Duration.Duration | undefined =>
   error._tag === "RefreshFailedError" || error._tag === "LoginFailedError" ? error.retryAfter : undefined
 
-const passedThrough = new Set<string>(["InvalidClient", "InvalidResponse", "InvalidConfig"])
+const passedThrough = new Set<string>(["InvalidClient", "InvalidResponse", "InvalidConfig", "InvalidIdToken"])
 
 /**
  * The error a caller of a renewed session sees: a refused grant (`LoginFailedError`, e.g. a revoked

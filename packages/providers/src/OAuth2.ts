@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { ClientAuth } from "./ClientAuth.js"
+import * as IdToken from "./IdToken.js"
 import * as Token from "./internal/http.js"
 
 /**
@@ -39,6 +40,11 @@ export interface CommonOptions {
   readonly timeout?: Duration.DurationInput | undefined
   /** Names the identity in the token store. Default `oauth2:<token endpoint>#<client id>`. */
   readonly key?: string | undefined
+  /**
+   * Validates every ID token the server returns (signature, `iss`, `aud`, `exp`); a token that fails
+   * fails the grant. `Oidc.validation(metadata)` gives it from discovery.
+   */
+  readonly idToken?: IdToken.Validation | undefined
 }
 
 /**
@@ -86,6 +92,14 @@ const grant = (
       phase,
       params: { scope, resource: options.resource, audience: options.audience, ...options.extraParams, ...params }
     })
+    if (response.id_token !== undefined && options.idToken !== undefined) {
+      yield* IdToken.validate(response.id_token, {
+        ...options.idToken,
+        clientId: options.client.clientId,
+        phase,
+        timeout: options.timeout ?? defaultTimeout
+      })
+    }
     return Token.toTokenSet(response, { now: yield* DateTime.now, requestedScope: options.scope })
   })
 

@@ -9,6 +9,7 @@ import type { AuthError } from "@toshi/core"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as IdToken from "./IdToken.js"
 import * as Http from "./internal/http.js"
 
 /**
@@ -65,3 +66,20 @@ export const discover = (
       Effect.tap((metadata) => Effect.sync(() => cache.set(normalized, metadata)))
     )
   })
+
+/**
+ * What `IdToken.validate` needs, from an issuer's metadata.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const validation = (metadata: Metadata): IdToken.Validation | undefined =>
+  metadata.jwks_uri === undefined
+    ? undefined
+    : {
+      issuer: metadata.issuer,
+      jwksUri: metadata.jwks_uri,
+      ...(metadata.id_token_signing_alg_values_supported === undefined
+        ? {}
+        : { algorithms: metadata.id_token_signing_alg_values_supported.filter((alg) => alg !== "none" && !alg.startsWith("HS")) })
+    }

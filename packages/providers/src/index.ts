@@ -21,6 +21,11 @@ export * as External from "./External.js"
 /**
  * @since 0.1.0
  */
+export * as IdToken from "./IdToken.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as OAuth2 from "./OAuth2.js"
 
 /**

@@ -25,6 +25,7 @@ type FailureReason =
   | "Unsupported"
   | "Rejected"
   | "InvalidConfig"
+  | "InvalidIdToken"
   | "InvalidResponse"
   | "Transport"
   | "Timeout"
