@@ -12,11 +12,14 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Browser from "./Browser.js"
 import type { ClientAuth } from "./ClientAuth.js"
 import * as IdToken from "./IdToken.js"
+import * as RedirectReceiver from "./RedirectReceiver.js"
 import * as Token from "./internal/http.js"
 
 /**
@@ -81,7 +84,8 @@ const keyOf = (options: CommonOptions) => options.key ?? `oauth2:${options.token
 const grant = (
   options: CommonOptions,
   phase: Token.Phase,
-  params: Readonly<Record<string, string | undefined>>
+  params: Readonly<Record<string, string | undefined>>,
+  nonce?: string
 ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const scope = options.scope === undefined || options.scope.length === 0 ? undefined : options.scope.join(" ")
@@ -96,6 +100,7 @@ const grant = (
       yield* IdToken.validate(response.id_token, {
         ...options.idToken,
         clientId: options.client.clientId,
+        nonce,
         phase,
         timeout: options.timeout ?? defaultTimeout
       })
@@ -281,6 +286,154 @@ export const makeDeviceCode = (
       refresh: (current) => provide(refreshWith(options)(current))
     })
   )
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthorizationCodeOptions extends CommonOptions {
+  readonly authorizationEndpoint: string
+  /** The loopback port to try first (some servers need the exact redirect URI registered). Default: any. */
+  readonly port?: number | undefined
+  /** The loopback callback path. Default `/callback`. */
+  readonly callbackPath?: string | undefined
+  /** How long to wait for the person to finish in the browser. Default 5 minutes. */
+  readonly loginTimeout?: Duration.DurationInput | undefined
+  /** More parameters for the authorization request (`prompt`, `login_hint`, …). */
+  readonly authorizationParams?: Readonly<Record<string, string>> | undefined
+  /** Called with the URL before the browser opens: show it, in case the browser does not come up. */
+  readonly onOpen?: ((url: string) => void | Effect.Effect<void>) | undefined
+  /** Used instead when no browser can be opened (SSH, CI, a container). Without it, that is an error. */
+  readonly deviceFallback?: {
+    readonly deviceAuthorizationEndpoint: string
+    readonly onPrompt: DeviceCodeOptions["onPrompt"]
+  } | undefined
+}
+
+/** 32 random bytes, base64url: for `state`, `nonce` and the PKCE verifier (RFC 7636 §4.1). */
+const randomToken = () => Encoding.encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)))
+
+const s256 = (verifier: string) =>
+  Effect.map(
+    Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
+    (digest) => Encoding.encodeBase64Url(new Uint8Array(digest))
+  )
+
+/**
+ * The authorization code grant with PKCE S256 (RFC 6749 §4.1, RFC 7636, RFC 8252) for people at a
+ * machine with a browser: a loopback receiver on 127.0.0.1 is bound first, the browser opens the
+ * authorization URL, `state` (and `nonce`, for OpenID scopes) are checked on return, and the code
+ * is exchanged with its verifier. With no browser it falls back to the device flow when one is
+ * configured. Renewed with the refresh token.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeAuthorizationCode = (
+  options: AuthorizationCodeOptions
+): Effect.Effect<
+  AuthProvider.AuthProviderService,
+  never,
+  HttpClient.HttpClient | RedirectReceiver.RedirectReceiver | Browser.Browser
+> =>
+  Effect.gen(function*() {
+    const receiver = yield* RedirectReceiver.RedirectReceiver
+    const browser = yield* Browser.Browser
+    const device = options.deviceFallback === undefined
+      ? undefined
+      : yield* makeDeviceCode({ ...options, ...options.deviceFallback })
+    const noBrowser = (description: string) =>
+      device !== undefined
+        ? device.acquire
+        : Effect.fail(new AuthError.LoginFailedError({
+          reason: "Unsupported",
+          description: `${description}: log in where a browser can open, or use the device flow`
+        }))
+    const viaBrowser = Effect.scoped(Effect.gen(function*() {
+      const listening = yield* receiver.listen({ port: options.port, path: options.callbackPath })
+      const state = randomToken()
+      const verifier = randomToken()
+      const nonce = options.scope?.includes("openid") === true ? randomToken() : undefined
+      const url = yield* Token.checkEndpoint("login", "authorization endpoint", options.authorizationEndpoint)
+      const query: Record<string, string | undefined> = {
+        response_type: "code",
+        client_id: options.client.clientId,
+        redirect_uri: listening.redirectUri,
+        scope: options.scope?.join(" "),
+        state,
+        nonce,
+        code_challenge: yield* s256(verifier),
+        code_challenge_method: "S256",
+        resource: options.resource,
+        audience: options.audience,
+        ...options.authorizationParams
+      }
+      for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value)
+      if (options.onOpen !== undefined) {
+        const shown = options.onOpen(url.href)
+        if (Effect.isEffect(shown)) yield* shown
+      }
+      if (!(yield* browser.open(url.href))) return yield* noBrowser("the browser could not be opened")
+      const wait = Duration.decode(options.loginTimeout ?? Duration.minutes(5))
+      const params = yield* listening.callback.pipe(
+        Effect.timeoutFail({
+          duration: wait,
+          onTimeout: () =>
+            new AuthError.LoginFailedError({
+              reason: "Expired",
+              description: `nobody finished signing in within ${Duration.format(wait)}: log in again`
+            })
+        })
+      )
+      if (params.get("state") !== state) {
+        return yield* new AuthError.LoginFailedError({
+          reason: "InvalidResponse",
+          description: "the browser came back with another login's state (a stale tab, or a forged request): log in again"
+        })
+      }
+      const error = params.get("error")
+      if (error !== null) {
+        const errorDescription = params.get("error_description") ?? undefined
+        return yield* new AuthError.LoginFailedError({
+          reason: error === "access_denied" ? "AccessDenied" : "InvalidConfig",
+          description: `${error}${errorDescription === undefined ? "" : `: ${errorDescription}`}`,
+          oauth: { status: 302, error, errorDescription }
+        })
+      }
+      const code = params.get("code")
+      if (code === null || code === "") {
+        return yield* new AuthError.LoginFailedError({ reason: "InvalidResponse", description: "the browser came back without a code" })
+      }
+      return yield* grant(options, "login", {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: listening.redirectUri,
+        code_verifier: verifier
+      }, nonce)
+    }))
+    const client = yield* HttpClient.HttpClient
+    const provide = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) =>
+      Effect.provideService(effect, HttpClient.HttpClient, client)
+    return AuthProvider.make({
+      key: keyOf(options),
+      acquire: provide(
+        Effect.flatMap(browser.available, (available) => available ? viaBrowser : noBrowser("no browser can be opened here"))
+      ),
+      refresh: (current) => provide(refreshWith(options)(current))
+    })
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const authorizationCode = (
+  options: AuthorizationCodeOptions
+): Layer.Layer<
+  AuthProvider.AuthProvider,
+  never,
+  HttpClient.HttpClient | RedirectReceiver.RedirectReceiver | Browser.Browser
+> => Layer.effect(AuthProvider.AuthProvider, makeAuthorizationCode(options))
 
 /**
  * @since 0.1.0
