@@ -2,10 +2,11 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthError } from "@toshi/core"
+import { AuthError, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
 import { ClientAuth, OAuth2 } from "@toshi/providers"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 
 /** A real server on 127.0.0.1 that answers every request with what the test sets. */
@@ -133,5 +134,47 @@ describe("the token endpoint", () => {
         const error = yield* Effect.flip(acquireFrom(url))
         assert.strictEqual((error as AuthError.LoginFailedError).reason, "InvalidConfig", url)
       }
+    }))
+})
+
+describe("through the TokenManager", () => {
+  const managed = (url: string) =>
+    Effect.flatMap(TokenManager.TokenManager, (m) => m.token).pipe(
+      Effect.provide(TokenManager.layer({ retry: { initialDelay: "100 millis", maxAttempts: 3 } }).pipe(
+        Layer.provide([
+          OAuth2.clientCredentials({ tokenEndpoint: url, client: ClientAuth.basic("c", Redacted.make("s")) }),
+          TokenStore.layerMemory,
+          RefreshPolicy.layer(RefreshPolicy.raise),
+          RefreshHooks.layerNoop
+        ]),
+        Layer.provide(NodeHttpClient.layerUndici)
+      ))
+    )
+
+  it.live("transient failures (503, then 429 with Retry-After) are retried with backoff until a token comes", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      const answers = [
+        (_: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(503).end("maintenance"),
+        json(429, { error: "slow_down" }, { "retry-after": "1" }),
+        json(200, { access_token: "finally", token_type: "Bearer", expires_in: 60 })
+      ]
+      server.answer((req, res) => answers[Math.min(server.seen.length - 1, 2)]!(req, res))
+      const started = Date.now()
+      const tokens = yield* managed(server.url)
+      assert.strictEqual(tokens.authorizationHeader, "Bearer finally")
+      assert.strictEqual(server.seen.length, 3)
+      assert.isAtLeast(Date.now() - started, 1_000, "the Retry-After of 1 second was honoured")
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("invalid_client is not retried", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(401, { error: "invalid_client" }))
+      const error = yield* Effect.flip(managed(server.url))
+      assert.strictEqual((error as AuthError.LoginFailedError).reason, "InvalidClient")
+      assert.strictEqual(server.seen.length, 1)
+      yield* Effect.promise(server.close)
     }))
 })
