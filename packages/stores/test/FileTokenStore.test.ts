@@ -2,7 +2,6 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenSet, TokenStore } from "@toshi/core"
@@ -12,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { bundleFixture } from "./bundle.js"
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "toshi-store-"))
 
@@ -187,7 +187,10 @@ describe("FileTokenStore", () => {
     if (process.getuid?.() === 0) {
       // Root writes anywhere: ask an unprivileged user to try, in a process of its own.
       fs.chmodSync(root, 0o755)
-      const script = fileURLToPath(new URL("./fixtures/save-once.mjs", import.meta.url))
+      // Bundled into a directory anyone can read: the checkout itself may not be open to that user.
+      const script = await bundleFixture("save-once.mjs")
+      fs.chmodSync(path.dirname(script), 0o755)
+      fs.chmodSync(script, 0o644)
       const result = spawnSync(process.execPath, [script, file], { uid: 65534, gid: 65534, encoding: "utf8" })
       assert.strictEqual(result.status, 3, result.stdout + result.stderr)
       const error = JSON.parse(result.stdout)
