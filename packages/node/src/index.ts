@@ -1,1 +1,19 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+export * as NodeAuth from "./NodeAuth.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeBrowser from "./NodeBrowser.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeHttp from "./NodeHttp.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeRedirectReceiver from "./NodeRedirectReceiver.js"
