@@ -6,31 +6,22 @@
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
-import type * as Path from "@effect/platform/Path"
-import { TokenStore } from "@toshi/core"
-import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
-import type { Options } from "./FileTokenStore.js"
 import * as internal from "./internal/fileStore.js"
 import { credentialsFormat } from "./internal/formats.js"
 
 const constructors = internal.constructors(credentialsFormat)
 
 /**
+ * `make(path, options?)` builds the store; `layer(path, options?)` provides it as the `TokenStore`.
+ * Both need the platform's `FileSystem` and `Path` (e.g. `NodeAuth.layer` of `@toshi/node`).
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const make: (
-  path: string,
-  options?: Options
-) => Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> = constructors.make
+export const make: internal.Constructors["make"] = constructors.make
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: (
-  path: string,
-  options?: Options
-) => Layer.Layer<TokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> = constructors.layer
+export const layer: internal.Constructors["layer"] = constructors.layer

@@ -193,14 +193,19 @@ export const make = (filePath: string, format: Format, options: Options = {}) =>
  *
  * @internal
  */
-export const constructors = (format: Format) => ({
-  make: (
+export interface Constructors {
+  readonly make: (
     filePath: string,
     options?: Options
-  ): Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path> => make(filePath, format, options),
-  layer: (
+  ) => Effect.Effect<TokenStore.TokenStoreService, never, FileSystem.FileSystem | Path.Path>
+  readonly layer: (
     filePath: string,
     options?: Options
-  ): Layer.Layer<CoreTokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path> =>
-    Layer.effect(CoreTokenStore.TokenStore, make(filePath, format, options))
+  ) => Layer.Layer<CoreTokenStore.TokenStore, never, FileSystem.FileSystem | Path.Path>
+}
+
+/** @internal */
+export const constructors = (format: Format): Constructors => ({
+  make: (filePath, options) => make(filePath, format, options),
+  layer: (filePath, options) => Layer.effect(CoreTokenStore.TokenStore, make(filePath, format, options))
 })
