@@ -85,7 +85,8 @@ const grant = (
   options: CommonOptions,
   phase: Token.Phase,
   params: Readonly<Record<string, string | undefined>>,
-  nonce?: string
+  nonce?: string,
+  previousScope?: ReadonlyArray<string>
 ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const scope = options.scope === undefined || options.scope.length === 0 ? undefined : options.scope.join(" ")
@@ -105,7 +106,7 @@ const grant = (
         timeout: options.timeout ?? defaultTimeout
       })
     }
-    return Token.toTokenSet(response, { now: yield* DateTime.now, requestedScope: options.scope })
+    return Token.toTokenSet(response, { now: yield* DateTime.now, requestedScope: options.scope ?? previousScope })
   })
 
 /** The refresh-token grant (RFC 6749 §6), shared by every provider that gets a refresh token. */
@@ -114,10 +115,11 @@ const refreshWith = (options: CommonOptions) => (current: TokenSet.TokenSet) =>
     ? Effect.fail(
       new AuthError.RefreshFailedError({ reason: "InvalidGrant", description: "the session has no refresh token" })
     )
+    // RFC 6749 §6: without a `scope` in the answer, the renewed token has the scope it had.
     : grant({ ...options, scope: undefined }, "refresh", {
       grant_type: "refresh_token",
       refresh_token: Redacted.value(current.refreshToken)
-    })
+    }, undefined, current.scope)
 
 /** The layer of a provider constructor. */
 const asLayer = <O>(make: (options: O) => Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient>) =>

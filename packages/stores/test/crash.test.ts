@@ -70,5 +70,5 @@ describe("a writer killed with SIGKILL", () => {
     // Temporary files that killed writers left are cleared by the next writer.
     assert.deepStrictEqual(fs.readdirSync(dir), ["tokens.json"])
     console.log(`killed while holding the lock: ${killedWithLockHeld} of 100`)
-  })
+  }, 240_000)
 })
