@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { runFleet, windows } from "./fleet.js"
 
 describe("a fleet of processes over one FileTokenStore", () => {
-  it("16 processes: exactly one token request per expiry window, and every process always holds a valid token", async () => {
+  it("16 processes: exactly one token request per expiry window, and every process always holds a valid token", { timeout: 120_000 }, async () => {
     const lifetimeMs = 2_000
     const result = await runFleet({ size: 16, lifetimeMs, durationMs: 9_000, lock: true })
     assert.deepStrictEqual(result.failures, [])
