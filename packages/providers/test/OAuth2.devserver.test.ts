@@ -162,6 +162,41 @@ describe("OAuth 2.0 grants against the local identity provider", () => {
     }
   })
 
+  it("a refresh token obtained elsewhere starts a session that renews", async () => {
+    const [first, renewed] = await run(Effect.gen(function*() {
+      const login = yield* OAuth2.makePassword(passwordClient(server))
+      const elsewhere = yield* login.acquire
+      const provider = yield* OAuth2.makeRefreshToken({
+        tokenEndpoint: server.endpoints.token,
+        client: ClientAuth.basic(server.clients.password.clientId, Redacted.make(server.clients.password.clientSecret)),
+        refreshToken: elsewhere.refreshToken!
+      })
+      const first = yield* provider.acquire
+      return [first, yield* provider.refresh!(first)] as const
+    }))
+    assert.isDefined(first.refreshToken)
+    assert.notStrictEqual(Redacted.value(renewed.accessToken), Redacted.value(first.accessToken))
+  })
+
+  it("a device code nobody approves in time is a typed Expired error", async () => {
+    const quick = await start({ deviceCodeTtl: 2 })
+    try {
+      const expired = await run(Effect.flatMap(
+        OAuth2.makeDeviceCode({
+          tokenEndpoint: quick.endpoints.token,
+          deviceAuthorizationEndpoint: quick.endpoints.deviceAuthorization,
+          client: ClientAuth.none(quick.clients.public.clientId),
+          scope: ["openid"],
+          onPrompt: () => undefined
+        }),
+        (p) => Effect.flip(p.acquire)
+      ))
+      assert.strictEqual((expired as AuthError.LoginFailedError).reason, "Expired")
+    } finally {
+      await quick.stop()
+    }
+  }, 30_000)
+
   it("the device flow shows the code, waits for approval, and gets tokens; a denial is typed", async () => {
     const approved = await run(Effect.flatMap(
       OAuth2.makeDeviceCode({
@@ -174,9 +209,10 @@ describe("OAuth 2.0 grants against the local identity provider", () => {
           void server.approveDeviceCode(prompt.userCode)
         }
       }),
-      (p) => p.acquire
-    ))
-    assert.isDefined(approved.refreshToken)
+      (p) => Effect.zip(p.acquire, Effect.succeed(p))
+    ).pipe(Effect.flatMap(([tokens, p]) => Effect.map(p.refresh!(tokens), (renewed) => [tokens, renewed] as const))))
+    assert.isDefined(approved[0].refreshToken)
+    assert.notStrictEqual(Redacted.value(approved[1].accessToken), Redacted.value(approved[0].accessToken))
     const denied = await run(Effect.flatMap(
       OAuth2.makeDeviceCode({
         tokenEndpoint: server.endpoints.token,

@@ -178,3 +178,35 @@ describe("through the TokenManager", () => {
       yield* Effect.promise(server.close)
     }))
 })
+
+describe("the device flow's polling", () => {
+  it.live("slow_down adds 5 seconds to the interval, then the approval comes through", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      const polls: Array<number> = []
+      server.answer((req, res, body) => {
+        if (req.url === "/device") {
+          return json(200, { device_code: "dc", user_code: "ABCD-EFGH", verification_uri: "https://x/device", expires_in: 60, interval: 1 })(req, res)
+        }
+        polls.push(Date.now())
+        assert.strictEqual(new URLSearchParams(body).get("device_code"), "dc")
+        return polls.length === 1
+          ? json(400, { error: "slow_down" })(req, res)
+          : json(200, { access_token: "device-token", token_type: "Bearer", expires_in: 60 })(req, res)
+      })
+      const prompts: Array<OAuth2.DeviceCodePrompt> = []
+      const tokens = yield* Effect.flatMap(
+        OAuth2.makeDeviceCode({
+          tokenEndpoint: server.url,
+          deviceAuthorizationEndpoint: server.url.replace("/token", "/device"),
+          client: ClientAuth.none("cli"),
+          onPrompt: (prompt) => void prompts.push(prompt)
+        }),
+        (p) => p.acquire
+      ).pipe(Effect.provide(NodeHttpClient.layerUndici))
+      assert.strictEqual(tokens.authorizationHeader, "Bearer device-token")
+      assert.strictEqual(prompts[0]?.userCode, "ABCD-EFGH")
+      assert.isAtLeast(polls[1]! - polls[0]!, 5_900)
+      yield* Effect.promise(server.close)
+    }), 20_000)
+})
