@@ -47,15 +47,19 @@ const managerOver = (
     ])
   )
 
+/** The machine client, as a daemon configures it. */
+const m2mClient = (server: DevServer) =>
+  OAuth2.clientCredentials({
+    tokenEndpoint: server.endpoints.token,
+    client: ClientAuth.basic(server.clients.confidential.clientId, Redacted.make(server.clients.confidential.clientSecret)),
+    scope: ["read", "write"],
+    resource: server.resource
+  })
+
 const m2mDaemon = (server: DevServer) =>
   Effect.gen(function*() {
     yield* step("1. An M2M daemon keeps a 2-second token fresh (client credentials, refreshed in the background)")
-    const m2m = OAuth2.clientCredentials({
-      tokenEndpoint: server.endpoints.token,
-      client: ClientAuth.basic(server.clients.confidential.clientId, Redacted.make(server.clients.confidential.clientSecret)),
-      scope: ["read", "write"],
-      resource: server.resource
-    })
+    const m2m = m2mClient(server)
     yield* Effect.gen(function*() {
       for (let second = 1; second <= 5; second++) {
         const tokens = yield* TokenManager.token
@@ -117,11 +121,7 @@ const deviceLogin = (server: DevServer) =>
 const revokedDaemon = (server: DevServer) =>
   Effect.gen(function*() {
     yield* step("4. The identity provider revokes the daemon's client: with RefreshPolicy.raise it stops with a typed error")
-    const m2m = OAuth2.clientCredentials({
-      tokenEndpoint: server.endpoints.token,
-      client: ClientAuth.basic(server.clients.confidential.clientId, Redacted.make(server.clients.confidential.clientSecret)),
-      resource: server.resource
-    })
+    const m2m = m2mClient(server)
     const exit = yield* Effect.exit(Effect.gen(function*() {
       const manager = yield* TokenManager.TokenManager
       yield* say(`running with ${describe(yield* manager.token)}`)
