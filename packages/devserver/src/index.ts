@@ -7,3 +7,4 @@ export * from "./DevServer.js"
  * @since 0.1.0
  */
 export * from "./Totp.js"
+export * from "./Cognito.js"

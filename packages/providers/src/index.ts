@@ -16,6 +16,11 @@ export * as ClientAuth from "./ClientAuth.js"
 /**
  * @since 0.1.0
  */
+export * as Cognito from "./Cognito.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as External from "./External.js"
 
 /**
