@@ -5,8 +5,9 @@
  */
 import { AuthError, AuthProvider, TokenSet } from "@toshi/core"
 import * as DateTime from "effect/DateTime"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 
 /**
@@ -56,3 +57,26 @@ export const make = (options: Options): AuthProvider.AuthProviderService => {
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<AuthProvider.AuthProvider> => AuthProvider.layer(make(options))
+
+/**
+ * The legacy toshi API key from configuration: `NZSHM22_TOSHI_API_KEY` by default, read as a
+ * redacted value through the app's `ConfigProvider` (the environment, unless the app says otherwise).
+ * A missing key is a `ConfigIncompleteError` naming it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Omit<Options, "apiKey"> & { readonly name?: string | undefined } = {}
+): Layer.Layer<AuthProvider.AuthProvider, AuthError.ConfigIncompleteError> => {
+  const name = options.name ?? "NZSHM22_TOSHI_API_KEY"
+  return Layer.effect(
+    AuthProvider.AuthProvider,
+    Config.redacted(name).pipe(
+      Effect.mapError(() =>
+        new AuthError.ConfigIncompleteError({ subject: "API key", missing: [name], source: "configuration", reason: "MissingKeys" })
+      ),
+      Effect.map((apiKey) => make({ ...options, apiKey }))
+    )
+  )
+}
