@@ -80,6 +80,14 @@ const defaultTimeout = "30 seconds"
 
 const keyOf = (options: CommonOptions) => options.key ?? `oauth2:${options.tokenEndpoint}#${options.client.clientId}`
 
+/** What every request of a grant carries: scope, resource indicator, audience, extra parameters. */
+const requestParams = (options: CommonOptions): Record<string, string | undefined> => ({
+  scope: options.scope === undefined || options.scope.length === 0 ? undefined : options.scope.join(" "),
+  resource: options.resource,
+  audience: options.audience,
+  ...options.extraParams
+})
+
 /** Requests a token and turns the answer into a token set. */
 const grant = (
   options: CommonOptions,
@@ -89,13 +97,12 @@ const grant = (
   previousScope?: ReadonlyArray<string>
 ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const scope = options.scope === undefined || options.scope.length === 0 ? undefined : options.scope.join(" ")
     const response = yield* Token.requestToken({
       endpoint: options.tokenEndpoint,
       auth: options.client,
       timeout: options.timeout ?? defaultTimeout,
       phase,
-      params: { scope, resource: options.resource, audience: options.audience, ...options.extraParams, ...params }
+      params: { ...requestParams(options), ...params }
     })
     if (response.id_token !== undefined && options.idToken !== undefined) {
       yield* IdToken.validate(response.id_token, {
@@ -126,11 +133,24 @@ const asLayer = <O>(make: (options: O) => Effect.Effect<AuthProvider.AuthProvide
 (options: O): Layer.Layer<AuthProvider.AuthProvider, never, HttpClient.HttpClient> =>
   Layer.effect(AuthProvider.AuthProvider, make(options))
 
-/** Captures the HttpClient so that the provider's effects need nothing more. */
-const withClient = (
-  build: (provide: <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.Effect<A, E>) => AuthProvider.AuthProviderService
+/**
+ * A grant as a provider: its effects run with the HttpClient it was built with, so they need
+ * nothing more; a renewable one renews with the refresh-token grant.
+ */
+const provider = (
+  options: CommonOptions,
+  acquire: Effect.Effect<TokenSet.TokenSet, AuthError.AuthError, HttpClient.HttpClient>,
+  how: { readonly renewable: boolean; readonly key?: string | undefined }
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (client) => build((effect) => Effect.provideService(effect, HttpClient.HttpClient, client)))
+  Effect.map(HttpClient.HttpClient, (client) => {
+    const provide = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) =>
+      Effect.provideService(effect, HttpClient.HttpClient, client)
+    return AuthProvider.make({
+      key: how.key ?? keyOf(options),
+      acquire: provide(acquire),
+      refresh: how.renewable ? (current) => provide(refreshWith(options)(current)) : undefined
+    })
+  })
 
 /**
  * The client credentials grant (RFC 6749 §4.4), for machines: renewal asks again. The service
@@ -142,12 +162,7 @@ const withClient = (
 export const makeClientCredentials = (
   options: ClientCredentialsOptions
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  withClient((provide) =>
-    AuthProvider.make({
-      key: keyOf(options),
-      acquire: provide(grant(options, "login", { grant_type: "client_credentials" }))
-    })
-  )
+  provider(options, grant(options, "login", { grant_type: "client_credentials" }), { renewable: false })
 
 /**
  * The resource owner password grant (RFC 6749 §4.3), with an optional one-time code; renewed with
@@ -159,20 +174,18 @@ export const makeClientCredentials = (
 export const makePassword = (
   options: PasswordOptions
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  withClient((provide) =>
-    AuthProvider.make({
-      key: options.key ?? `${keyOf(options)}#${options.username}`,
-      acquire: provide(Effect.gen(function*() {
-        const totp = options.totp === undefined ? undefined : yield* callback(options.totp, "the one-time code")
-        return yield* grant(options, "login", {
-          grant_type: "password",
-          username: options.username,
-          password: Redacted.value(options.password),
-          totp
-        })
-      })),
-      refresh: (current) => provide(refreshWith(options)(current))
-    })
+  provider(
+    options,
+    Effect.gen(function*() {
+      const totp = options.totp === undefined ? undefined : yield* callback(options.totp, "the one-time code")
+      return yield* grant(options, "login", {
+        grant_type: "password",
+        username: options.username,
+        password: Redacted.value(options.password),
+        totp
+      })
+    }),
+    { renewable: true, key: options.key ?? `${keyOf(options)}#${options.username}` }
   )
 
 /**
@@ -184,15 +197,10 @@ export const makePassword = (
 export const makeRefreshToken = (
   options: RefreshTokenOptions
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  withClient((provide) =>
-    AuthProvider.make({
-      key: keyOf(options),
-      acquire: provide(grant(options, "login", {
-        grant_type: "refresh_token",
-        refresh_token: Redacted.value(options.refreshToken)
-      })),
-      refresh: (current) => provide(refreshWith(options)(current))
-    })
+  provider(
+    options,
+    grant(options, "login", { grant_type: "refresh_token", refresh_token: Redacted.value(options.refreshToken) }),
+    { renewable: true }
   )
 
 /**
@@ -240,53 +248,50 @@ const DeviceAuthorization = Schema.Struct({
 export const makeDeviceCode = (
   options: DeviceCodeOptions
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  withClient((provide) =>
-    AuthProvider.make({
-      key: keyOf(options),
-      acquire: provide(Effect.gen(function*() {
-        const scope = options.scope === undefined || options.scope.length === 0 ? undefined : options.scope.join(" ")
-        const authorization = yield* Token.postForm({
-          what: "device authorization endpoint",
-          endpoint: options.deviceAuthorizationEndpoint,
-          auth: options.client,
-          timeout: options.timeout ?? defaultTimeout,
-          phase: "login",
-          params: { scope, resource: options.resource, audience: options.audience, ...options.extraParams }
-        }, DeviceAuthorization, "a device authorization response")
-        const shown = options.onPrompt({
-          userCode: authorization.user_code,
-          verificationUri: authorization.verification_uri,
-          verificationUriComplete: authorization.verification_uri_complete,
-          expiresIn: Duration.seconds(authorization.expires_in)
-        })
-        if (Effect.isEffect(shown)) yield* shown
-        const deadline = (yield* Clock.currentTimeMillis) + authorization.expires_in * 1000
-        let interval = Duration.seconds(authorization.interval ?? 5)
-        while (true) {
-          yield* Effect.sleep(interval)
-          if ((yield* Clock.currentTimeMillis) >= deadline) {
-            return yield* new AuthError.LoginFailedError({
-              reason: "Expired",
-              description: "the device code expired before it was approved: log in again"
-            })
-          }
-          const polled = yield* Effect.either(grant(options, "login", {
-            grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-            device_code: authorization.device_code
-          }))
-          if (polled._tag === "Right") return polled.right
-          const code = polled.left.oauth?.error
-          // A network blip while waiting for a person is no reason to start over with a new code.
-          if (code === "authorization_pending" || AuthError.isTransient(polled.left)) continue
-          if (code === "slow_down") {
-            interval = Duration.sum(interval, Duration.seconds(5))
-            continue
-          }
-          return yield* polled.left
+  provider(
+    options,
+    Effect.gen(function*() {
+      const authorization = yield* Token.postForm({
+        what: "device authorization endpoint",
+        endpoint: options.deviceAuthorizationEndpoint,
+        auth: options.client,
+        timeout: options.timeout ?? defaultTimeout,
+        phase: "login",
+        params: requestParams(options)
+      }, DeviceAuthorization, "a device authorization response")
+      const shown = options.onPrompt({
+        userCode: authorization.user_code,
+        verificationUri: authorization.verification_uri,
+        verificationUriComplete: authorization.verification_uri_complete,
+        expiresIn: Duration.seconds(authorization.expires_in)
+      })
+      if (Effect.isEffect(shown)) yield* shown
+      const deadline = (yield* Clock.currentTimeMillis) + authorization.expires_in * 1000
+      let interval = Duration.seconds(authorization.interval ?? 5)
+      while (true) {
+        yield* Effect.sleep(interval)
+        if ((yield* Clock.currentTimeMillis) >= deadline) {
+          return yield* new AuthError.LoginFailedError({
+            reason: "Expired",
+            description: "the device code expired before it was approved: log in again"
+          })
         }
-      })),
-      refresh: (current) => provide(refreshWith(options)(current))
-    })
+        const polled = yield* Effect.either(grant(options, "login", {
+          grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+          device_code: authorization.device_code
+        }))
+        if (polled._tag === "Right") return polled.right
+        const code = polled.left.oauth?.error
+        // A network blip while waiting for a person is no reason to start over with a new code.
+        if (code === "authorization_pending" || AuthError.isTransient(polled.left)) continue
+        if (code === "slow_down") {
+          interval = Duration.sum(interval, Duration.seconds(5))
+          continue
+        }
+        return yield* polled.left
+      }
+    }),
+    { renewable: true }
   )
 
 /**
@@ -413,16 +418,11 @@ export const makeAuthorizationCode = (
         code_verifier: verifier
       }, nonce)
     }))
-    const client = yield* HttpClient.HttpClient
-    const provide = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) =>
-      Effect.provideService(effect, HttpClient.HttpClient, client)
-    return AuthProvider.make({
-      key: keyOf(options),
-      acquire: provide(
-        Effect.flatMap(browser.available, (available) => available ? viaBrowser : noBrowser("no browser can be opened here"))
-      ),
-      refresh: (current) => provide(refreshWith(options)(current))
-    })
+    return yield* provider(
+      options,
+      Effect.flatMap(browser.available, (available) => available ? viaBrowser : noBrowser("no browser can be opened here")),
+      { renewable: true }
+    )
   })
 
 /**
