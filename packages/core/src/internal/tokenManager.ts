@@ -298,14 +298,14 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
       ? { reason: "stale", source: "background", deadline: entry.validUntil }
       : { reason: entry === undefined ? "missing" : "expired", source: "background", deadline: undefined })
 
-  /** A background renewal; `false` when it failed, which is logged and not retried for this token. */
-  const renewInBackground: Effect.Effect<boolean> = Effect.suspend(() => {
+  /** A background renewal; a failure is logged, and not retried for the same token. */
+  const renewInBackground: Effect.Effect<void> = Effect.suspend(() => {
     const entry = current
     return inBackground.pipe(
-      Effect.as(true),
+      Effect.asVoid,
       Effect.catchAll((error) => {
         if (current === entry) gaveUpOn = entry
-        return Effect.as(Effect.logWarning(`toshi: background token renewal failed: ${error.message}`), false)
+        return Effect.logWarning(`toshi: background token renewal failed: ${error.message}`)
       })
     )
   })
@@ -325,10 +325,7 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
     ))
   })
 
-  /**
-   * The hot path: a fresh token in memory is handed out with no lock, no clock read, no I/O and no
-   * allocation. One accessor per value, so that the fresh case is a property check and nothing more.
-   */
+  /** Everything but a fresh token: a stale one is served while one renewal starts; else callers wait. */
   const serveSlow = <A>(select: (entry: Entry) => Effect.Effect<A>): Effect.Effect<A, AuthError.AuthError> =>
     Effect.clockWith((clock) => {
       const entry = current
@@ -402,6 +399,8 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
 
   yield* Effect.forkIn(Effect.interruptible(watcher), scope)
 
+  // The hot path: a fresh token in memory is handed out with no lock, no clock read, no I/O and no
+  // allocation. One accessor per value, so that the fresh case is a property check and nothing more.
   const service: TokenManagerService = {
     key,
     token: Effect.suspend(() => {
