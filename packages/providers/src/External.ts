@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Option from "effect/Option"
+import * as Callback from "./internal/callback.js"
 
 /**
  * What the function may return: the bare token, or the token with its expiry.
@@ -55,20 +56,7 @@ const empty = () =>
  * @category constructors
  */
 export const make = (options: Options): AuthProvider.AuthProviderService => {
-  const call: Effect.Effect<Result | null | undefined, AuthError.AuthError> = Effect.suspend(() => {
-    let returned: ReturnType<Options["getToken"]>
-    try {
-      returned = options.getToken()
-    } catch (cause) {
-      return Effect.fail(failed(cause))
-    }
-    if (Effect.isEffect(returned)) return returned
-    if (isPromiseLike(returned)) {
-      const promise = returned
-      return Effect.tryPromise({ try: () => Promise.resolve(promise), catch: failed })
-    }
-    return Effect.succeed(returned)
-  })
+  const call = Callback.call(options.getToken, failed)
   return AuthProvider.make({
     key: options.key,
     acquire: Effect.gen(function*() {
@@ -113,6 +101,3 @@ const failed = (cause: unknown) =>
     description: `the external token function failed: ${cause instanceof Error ? cause.name : typeof cause}`,
     cause
   })
-
-const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && "then" in u && typeof u.then === "function"

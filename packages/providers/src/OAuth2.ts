@@ -20,6 +20,7 @@ import * as Browser from "./Browser.js"
 import type { ClientAuth } from "./ClientAuth.js"
 import * as IdToken from "./IdToken.js"
 import * as RedirectReceiver from "./RedirectReceiver.js"
+import * as Callback from "./internal/callback.js"
 import * as Token from "./internal/http.js"
 
 /**
@@ -467,22 +468,6 @@ export const refreshToken: (
   options: RefreshTokenOptions
 ) => Layer.Layer<AuthProvider.AuthProvider, never, HttpClient.HttpClient> = asLayer(makeRefreshToken)
 
-/** Calls a user callback that may answer plainly, with a Promise or with an Effect. */
-const callback = (
-  f: () => string | PromiseLike<string> | Effect.Effect<string, AuthError.AuthError>,
-  what: string
-): Effect.Effect<string, AuthError.AuthError> =>
-  Effect.suspend(() => {
-    const failed = (cause: unknown) =>
-      new AuthError.LoginFailedError({ reason: "ExternalFailed", description: `getting ${what} failed`, cause })
-    let value: ReturnType<typeof f>
-    try {
-      value = f()
-    } catch (cause) {
-      return Effect.fail(failed(cause))
-    }
-    if (Effect.isEffect(value)) return value
-    if (typeof value === "string") return Effect.succeed(value)
-    const promise = value
-    return Effect.tryPromise({ try: () => Promise.resolve(promise), catch: failed })
-  })
+/** The one-time code from the user's callback; a throw or rejection is a typed login failure. */
+const callback = (f: () => Callback.Answer<string>, what: string): Effect.Effect<string, AuthError.AuthError> =>
+  Callback.call(f, (cause) => new AuthError.LoginFailedError({ reason: "ExternalFailed", description: `getting ${what} failed`, cause }))

@@ -1,3 +1,5 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthError, Jwt, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
 import { type LocalCognito, startCognito } from "@toshi/devserver"
@@ -13,6 +15,9 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => cognito?.stop())
 
+/** Runs with the real undici HTTP client: the AWS SDK sends through it. */
+const run = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient>) => Effect.runPromise(Effect.provide(effect, NodeHttpClient.layerUndici))
+
 const options = (overrides: Partial<Cognito.UserPasswordOptions> = {}): Cognito.UserPasswordOptions => ({
   region: cognito.region,
   endpoint: cognito.endpoint,
@@ -24,7 +29,7 @@ const options = (overrides: Partial<Cognito.UserPasswordOptions> = {}): Cognito.
 
 describe("Cognito.userPassword against cognito-local, through the real AWS SDK", () => {
   it("logs in with USER_PASSWORD_AUTH and renews with REFRESH_TOKEN_AUTH, keeping the refresh token", async () => {
-    const [first, renewed] = await Effect.runPromise(Effect.gen(function*() {
+    const [first, renewed] = await run(Effect.gen(function*() {
       const manager = yield* TokenManager.TokenManager
       const first = yield* manager.token
       return [first, yield* manager.forceRefresh] as const
@@ -42,7 +47,7 @@ describe("Cognito.userPassword against cognito-local, through the real AWS SDK",
 
   it("a wrong password, an unknown user and an unknown client are typed errors", async () => {
     const failure = (o: Cognito.UserPasswordOptions) =>
-      Effect.runPromise(Effect.flatMap(Cognito.makeUserPassword(o), (p) => Effect.flip(p.acquire)))
+      run(Effect.flatMap(Cognito.makeUserPassword(o), (p) => Effect.flip(p.acquire)))
     const wrong = await failure(options({ password: Redacted.make("not-the-password") }))
     assert.strictEqual((wrong as AuthError.LoginFailedError).reason, "InvalidCredentials")
     assert.notInclude(wrong.message, "not-the-password")
@@ -57,7 +62,7 @@ describe("Cognito.userPassword against cognito-local, through the real AWS SDK",
 
   it("a first login with a temporary password is a typed NewPasswordRequired that says what to do", async () => {
     const newcomer = cognito.users.find((u) => u.mustChangePassword === true)!
-    const error = await Effect.runPromise(Effect.flatMap(
+    const error = await run(Effect.flatMap(
       Cognito.makeUserPassword(options({ username: newcomer.username, password: Redacted.make(newcomer.password) })),
       (p) => Effect.flip(p.acquire)
     ))
@@ -66,7 +71,7 @@ describe("Cognito.userPassword against cognito-local, through the real AWS SDK",
   })
 
   it("an unreachable endpoint is a transient Transport error", async () => {
-    const error = await Effect.runPromise(Effect.flatMap(
+    const error = await run(Effect.flatMap(
       Cognito.makeUserPassword(options({ endpoint: "http://127.0.0.1:9" })),
       (p) => Effect.flip(p.acquire)
     ))

@@ -1,0 +1,137 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HttpHandlerOptions,
+  HttpRequest,
+  HttpResponse,
+  RequestHandler
+} from "@smithy/types"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+
+/**
+ * How toshi reaches an AWS service: the real `@aws-sdk` client, pointed elsewhere when asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AwsOptions {
+  /** Another endpoint than AWS's: a local emulator, a VPC endpoint. */
+  readonly endpoint?: string | undefined
+  /**
+   * Default: the AWS SDK's own chain (environment, shared profile, container or instance role).
+   * Cognito's user-pool and identity-pool calls need none.
+   */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined
+}
+
+/**
+ * An AWS SDK request handler that sends through the `HttpClient` toshi was given, so AWS calls
+ * take the same route as every other request: the proxy (`HTTPS_PROXY`, `NO_PROXY`) and the extra
+ * CA of `NodeHttp`, or a test's client. The SDK's own handler honours neither.
+ *
+ * @internal
+ */
+export const requestHandler = (
+  client: HttpClient.HttpClient,
+  timeout: Duration.DurationInput
+): RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions> => ({
+  handle: (request, options) => {
+    const query = Object.entries(request.query ?? {}).flatMap(([name, value]) =>
+      value === null ? [encodeURIComponent(name)] : (Array.isArray(value) ? value : [value]).map((v) =>
+        `${encodeURIComponent(name)}=${encodeURIComponent(v)}`
+      )
+    )
+    const url = `${request.protocol}//${request.hostname}${request.port === undefined ? "" : `:${request.port}`}${request.path}${
+      query.length === 0 ? "" : `?${query.join("&")}`
+    }`
+    // `host` is the URL's, and undici computes `content-length` itself.
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !["host", "content-length"].includes(name.toLowerCase()))
+    )
+    const body: unknown = request.body
+    const httpRequest = HttpClientRequest.make(request.method as "POST")(url, { headers }).pipe(
+      body === undefined || body === null
+        ? (r) => r
+        : typeof body === "string"
+        ? HttpClientRequest.bodyText(body, headers["content-type"] ?? headers["Content-Type"])
+        : HttpClientRequest.bodyUint8Array(body as Uint8Array, headers["content-type"] ?? headers["Content-Type"])
+    )
+    const send = client.execute(httpRequest).pipe(
+      Effect.flatMap((response) =>
+        Effect.map(response.arrayBuffer, (buffer): { response: HttpResponse } => ({
+          response: { statusCode: response.status, headers: { ...response.headers }, body: new Uint8Array(buffer) }
+        }))
+      ),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => Object.assign(new Error(`no answer within ${Duration.format(Duration.decode(timeout))}`), { name: "TimeoutError" })
+      }),
+      Effect.mapError((error) =>
+        error instanceof Error && error.name === "TimeoutError"
+          ? error
+          // The SDK classifies a failure without `$metadata` as a network error.
+          : Object.assign(new Error(error.message), { name: "NetworkingError", cause: error })
+      ),
+      Effect.scoped
+    )
+    const signal = options?.abortSignal
+    return Effect.runPromise(send, signal !== undefined && "addEventListener" in signal ? { signal: signal as AbortSignal } : undefined)
+  }
+})
+
+/**
+ * What every AWS SDK client of toshi's is built with. Retries are toshi's (with the token
+ * manager's backoff and `TestClock`-driven tests), not the SDK's: one attempt per call.
+ *
+ * @internal
+ */
+export const clientConfig = (
+  options: AwsOptions & { readonly region: string; readonly timeout?: Duration.DurationInput | undefined }
+) =>
+  Effect.map(HttpClient.HttpClient, (client) => ({
+    region: options.region,
+    maxAttempts: 1,
+    requestHandler: requestHandler(client, options.timeout ?? "30 seconds"),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials })
+  }))
+
+/**
+ * The parts of an AWS SDK exception that decide what it means.
+ *
+ * @internal
+ */
+export const describe = (error: unknown): { readonly name: string; readonly status: number | undefined; readonly message: string } => ({
+  name: typeof error === "object" && error !== null && "name" in error ? String(error.name) : "",
+  status: (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode,
+  message: error instanceof Error ? error.message : String(error)
+})
+
+/**
+ * Runs an SDK call with the fiber's interruption wired to the SDK's abort signal.
+ *
+ * @internal
+ */
+export const send = <A, E>(call: (signal: AbortSignal) => Promise<A>, onError: (error: unknown) => E): Effect.Effect<A, E> =>
+  Effect.tryPromise({ try: call, catch: onError })
+
+/**
+ * The region of an ARN (`arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:name`).
+ *
+ * @internal
+ */
+export const regionOfArn = (arn: string): string | undefined => {
+  const parts = arn.split(":")
+  return parts.length >= 6 && parts[0] === "arn" && parts[3] !== "" ? parts[3] : undefined
+}
+
+/**
+ * Throttling and AWS's own failures are worth retrying; the rest are answers.
+ *
+ * @internal
+ */
+export const isThrottling = (name: string) =>
+  ["TooManyRequestsException", "ThrottlingException", "LimitExceededException", "Throttling", "RequestLimitExceeded"].includes(name)
