@@ -134,10 +134,16 @@ export class ConfigIncompleteError extends Data.TaggedError("ConfigIncompleteErr
   readonly missing: ReadonlyArray<string>
   /** Where the configuration was read from, e.g. a file path or `"environment"`. */
   readonly source?: string
-  readonly reason: "MissingKeys"
+  /** `MissingKeys`: keys are absent or empty. `Malformed`: the source cannot be read as configuration at all. */
+  readonly reason: "MissingKeys" | "Malformed"
+  /** For `Malformed`: what is wrong with it. */
+  readonly description?: string
 }> {
   override get message(): string {
     const where = this.source === undefined ? "" : ` (read from ${this.source})`
+    if (this.reason === "Malformed") {
+      return `${this.subject} config is malformed${where}: ${this.description ?? "it could not be read"}. Fix or remove it.`
+    }
     return `${this.subject} config missing required keys: ${this.missing.join(", ")}${where}. Set them in the config file or the environment.`
   }
 }
@@ -149,13 +155,36 @@ export class ConfigIncompleteError extends Data.TaggedError("ConfigIncompleteErr
  * @category errors
  */
 export class IdentityPoolError extends Data.TaggedError("IdentityPoolError")<{
-  readonly reason: "GetIdFailed" | "GetCredentialsFailed" | "NoIdToken" | "NotAuthorized" | "Transport" | "InvalidResponse"
+  readonly reason:
+    | "GetIdFailed"
+    | "GetCredentialsFailed"
+    | "NoIdToken"
+    | "NotAuthorized"
+    | "InvalidConfig"
+    | "Transport"
+    | "Timeout"
+    | "ServerError"
+    | "RateLimited"
+    | "InvalidResponse"
   readonly description: string
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return `Identity pool federation failed (${this.reason}): ${this.description}`
+    return `Identity pool federation failed (${this.reason}): ${this.description}${identityPoolAdvice[this.reason]}`
   }
+}
+
+const identityPoolAdvice: Record<IdentityPoolError["reason"], string> = {
+  GetIdFailed: ". Check the identity pool id and that it trusts this user pool.",
+  GetCredentialsFailed: ". Check the identity pool's authenticated role and its trust policy.",
+  NoIdToken: ". Log in with a flow that returns an ID token (e.g. `toshi login`); API keys and M2M tokens cannot be federated.",
+  NotAuthorized: ". Log in again (e.g. `toshi login --relogin`); if it persists, check that the identity pool trusts this user pool and app client.",
+  InvalidConfig: ". Check the identity pool id, region and user pool id.",
+  Transport: ". Check the network, proxy and endpoint.",
+  Timeout: ". Check the network or raise the timeout.",
+  ServerError: ". Retry later.",
+  RateLimited: ". Retry later, or ask for credentials less often.",
+  InvalidResponse: ". Check the endpoint."
 }
 
 /**
@@ -216,7 +245,8 @@ const transientReasons = new Set<string>(["Transport", "Timeout", "ServerError",
  * @category guards
  */
 export const isTransient = (error: AuthError): boolean =>
-  (error._tag === "RefreshFailedError" || error._tag === "LoginFailedError") && transientReasons.has(error.reason)
+  (error._tag === "RefreshFailedError" || error._tag === "LoginFailedError" || error._tag === "IdentityPoolError") &&
+  transientReasons.has(error.reason)
 
 /**
  * The wait a server asked for, if any.

@@ -3,12 +3,17 @@
  *
  * @since 0.1.0
  */
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { AuthError, AuthProvider, TokenSet } from "@toshi/core"
-import * as DateTime from "effect/DateTime"
 import * as Config from "effect/Config"
+import * as DateTime from "effect/DateTime"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Aws from "./internal/aws.js"
+import * as Secrets from "./internal/secrets.js"
 
 /**
  * @since 0.1.0
@@ -79,4 +84,75 @@ export const layerConfig = (
       Effect.map((apiKey) => make({ ...options, apiKey }))
     )
   )
+}
+
+/**
+ * An API key kept in a Secrets Manager secret as one key of a JSON object.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SecretOptions extends Aws.AwsOptions {
+  /** The secret's name or ARN. */
+  readonly secretId: string
+  /** The key of the secret's JSON that holds the API key. */
+  readonly jsonKey: string
+  readonly region: string
+  /** The header that carries the key. Default `x-api-key`. */
+  readonly header?: string | undefined
+  /** Names the identity in the token store. Default `api-key:<secret id>`. */
+  readonly key?: string | undefined
+  /** Per request. Default 30 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The API key from a Secrets Manager secret, read once: later renewals reuse it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeFromSecret = (options: SecretOptions): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const read = Effect.gen(function*() {
+      const json = yield* Secrets.readJson({ ...options, secretId: options.secretId, region: options.region, timeout: options.timeout })
+      const keys = yield* Secrets.requireKeys(json, [options.jsonKey], { subject: "API key", source: `Secrets Manager secret ${options.secretId}` })
+      return make({ apiKey: Redacted.make(keys[options.jsonKey]!), header: options.header, key: options.key ?? `api-key:${options.secretId}` })
+    })
+    let cached: AuthProvider.AuthProviderService | undefined
+    const lock = yield* Effect.makeSemaphore(1)
+    const provider = lock.withPermits(1)(Effect.suspend(() =>
+      cached !== undefined ? Effect.succeed(cached) : Effect.tap(read, (p) => Effect.sync(() => (cached = p)))
+    ))
+    const header = (options.header ?? "x-api-key").toLowerCase()
+    return AuthProvider.make({
+      key: options.key ?? `api-key:${options.secretId}`,
+      acquire: Effect.provide(Effect.flatMap(provider, (p) => p.acquire), context),
+      headers: (tokens) => ({ [header]: Redacted.value(tokens.accessToken) })
+    })
+  })
+
+/**
+ * The region of the API-key secrets of the Python tools.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const batchSecretRegion = "us-east-1"
+
+/**
+ * The rule the Python tools follow inside AWS Batch: an API URL containing `TEST` reads the key
+ * `NZSHM22_TOSHI_API_KEY_TEST` of the secret `NZSHM22_TOSHI_API_SECRET_TEST`, one containing `PROD`
+ * the `_PROD` pair; any other URL has no secret.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const batchSecret = (apiUrl: string): Option.Option<{ readonly secretId: string; readonly jsonKey: string }> => {
+  const upper = apiUrl.toUpperCase()
+  const stage = upper.includes("TEST") ? "TEST" : upper.includes("PROD") ? "PROD" : undefined
+  return stage === undefined
+    ? Option.none()
+    : Option.some({ secretId: `NZSHM22_TOSHI_API_SECRET_${stage}`, jsonKey: `NZSHM22_TOSHI_API_KEY_${stage}` })
 }

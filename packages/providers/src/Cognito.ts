@@ -17,14 +17,12 @@ import {
   RespondToAuthChallengeCommand,
   type RespondToAuthChallengeCommandOutput
 } from "@aws-sdk/client-cognito-identity-provider"
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { AuthError, AuthProvider, Jwt, TokenSet } from "@toshi/core"
 import * as Config from "effect/Config"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -34,6 +32,7 @@ import * as IdToken from "./IdToken.js"
 import * as Aws from "./internal/aws.js"
 import * as Callback from "./internal/callback.js"
 import * as Http from "./internal/http.js"
+import * as Secrets from "./internal/secrets.js"
 import * as OAuth2 from "./OAuth2.js"
 
 /**
@@ -303,6 +302,25 @@ export const makeUserPassword = (
 export const userPassword = (options: UserPasswordOptions): Layer.Layer<AuthProvider.AuthProvider, never, HttpClient.HttpClient> =>
   Layer.effect(AuthProvider.AuthProvider, makeUserPassword(options))
 
+/**
+ * A saved session (e.g. `~/.toshi/credentials` written by `toshi login`) renewed with
+ * REFRESH_TOKEN_AUTH. It cannot log in by itself: without a session it fails with
+ * `NoCredentialsError` saying how to log in.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSavedSession = (
+  options: PoolOptions & { readonly username?: string | undefined; readonly loginHint?: string | undefined }
+): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
+  providerOf({ ...options, username: options.username ?? "" }, () =>
+    Effect.fail(
+      new AuthError.NoCredentialsError({
+        reason: "NotLoggedIn",
+        description: `there is no usable saved login: ${options.loginHint ?? "log in again (e.g. `toshi login`)"}`
+      })
+    ))
+
 /** Cognito lets a custom challenge be answered this many times before it ends the session. */
 const maxOtpAttempts = 3
 
@@ -367,75 +385,6 @@ interface M2mCredentials {
   readonly clientSecret: Redacted.Redacted<string>
 }
 
-/**
- * Reads a Secrets Manager secret's JSON. Every way it can fail says which secret and what to do;
- * none of them says what the secret holds.
- *
- * @internal
- */
-export const readSecretJson = (
-  options: Aws.AwsOptions & { readonly secretId: string; readonly region: string; readonly timeout?: Duration.DurationInput | undefined }
-): Effect.Effect<Record<string, unknown>, AuthError.LoginFailedError, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const client = new SecretsManagerClient(yield* Aws.clientConfig(options))
-    const where = `the secret ${options.secretId}`
-    const fail = (reason: AuthError.LoginFailedError["reason"], description: string, cause?: unknown) =>
-      new AuthError.LoginFailedError({ reason, description, ...(cause === undefined ? {} : { cause }) })
-    const output = yield* Effect.tryPromise({
-      try: (signal) => client.send(new GetSecretValueCommand({ SecretId: options.secretId }), { abortSignal: signal }),
-      catch: (error) => {
-        const { message, name, status } = Aws.describe(error)
-        if (Aws.isThrottling(name)) return fail("RateLimited", `Secrets Manager is throttling requests (${name})`, error)
-        switch (name) {
-          case "ResourceNotFoundException":
-            return fail("InvalidConfig", `${where} does not exist in ${options.region} (ResourceNotFoundException): check the ARN`, error)
-          case "AccessDeniedException":
-          case "UnrecognizedClientException":
-          case "InvalidSignatureException":
-          case "ExpiredTokenException":
-            return fail("AccessDenied", `Secrets Manager refused to read ${where} (${name}): the AWS credentials in use need secretsmanager:GetSecretValue on it`, error)
-          case "DecryptionFailure":
-            return fail("AccessDenied", `Secrets Manager could not decrypt ${where} (DecryptionFailure): the role needs kms:Decrypt on the secret's key`, error)
-          case "CredentialsProviderError":
-            return fail("InvalidConfig", `no AWS credentials to read ${where}: run inside AWS with a role, or set AWS_PROFILE or AWS_ACCESS_KEY_ID`, error)
-          case "TimeoutError":
-            return fail("Timeout", `Secrets Manager did not answer in time (${message})`, error)
-          case "NetworkingError":
-            return fail("Transport", `could not reach Secrets Manager: ${message}`, error)
-        }
-        if (status !== undefined && status >= 500) return fail("ServerError", `Secrets Manager answered ${status} (${name})`, error)
-        if (status === undefined) return fail("Transport", `could not reach Secrets Manager: ${message}`, error)
-        return fail("InvalidConfig", `Secrets Manager refused to read ${where} (${name}): ${message}`, error)
-      }
-    }).pipe(Effect.ensuring(Effect.sync(() => client.destroy())))
-    if (output.SecretString === undefined) {
-      return yield* fail("InvalidConfig", `${where} has no string value (a binary secret?): store it as JSON text`)
-    }
-    const parsed = Either.try(() => JSON.parse(output.SecretString!) as unknown)
-    if (Either.isLeft(parsed) || typeof parsed.right !== "object" || parsed.right === null || Array.isArray(parsed.right)) {
-      return yield* fail("InvalidConfig", `${where} is not a JSON object: store it as {"client_id": "…", "client_secret": "…"}`)
-    }
-    return parsed.right as Record<string, unknown>
-  })
-
-const nonEmptyString = (value: unknown): value is string => typeof value === "string" && value.trim() !== ""
-
-/**
- * Takes `keys` out of a secret's JSON, or names every one that is missing.
- *
- * @internal
- */
-export const requireKeys = <K extends string>(
-  json: Record<string, unknown>,
-  keys: ReadonlyArray<K>,
-  context: { readonly subject: string; readonly source: string }
-): Effect.Effect<Record<K, string>, AuthError.ConfigIncompleteError> => {
-  const missing = keys.filter((key) => !nonEmptyString(json[key]))
-  return missing.length > 0
-    ? Effect.fail(new AuthError.ConfigIncompleteError({ subject: context.subject, missing, source: context.source, reason: "MissingKeys" }))
-    : Effect.succeed(Object.fromEntries(keys.map((key) => [key, json[key] as string])) as Record<K, string>)
-}
-
 const normalizeDomain = (domain: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(domain) ? domain : `https://${domain}`).replace(/\/+$/, "")
 
 /**
@@ -464,8 +413,8 @@ export const makeM2m = (options: M2mOptions): Effect.Effect<AuthProvider.AuthPro
           description: `the M2M secret must be a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), not ${JSON.stringify(options.secretArn)}`
         })
       }
-      const json = yield* readSecretJson({ ...options.secretsManager, secretId: options.secretArn, region, timeout: options.timeout })
-      const keys = yield* requireKeys(json, ["client_id", "client_secret"], { subject: "Cognito", source })
+      const json = yield* Secrets.readJson({ ...options.secretsManager, secretId: options.secretArn, region, timeout: options.timeout })
+      const keys = yield* Secrets.requireKeys(json, ["client_id", "client_secret"], { subject: "Cognito", source })
       return { clientId: keys.client_id, clientSecret: Redacted.make(keys.client_secret) }
     })
     // Read once; a failed read is not remembered, so the next attempt reads again.

@@ -21,7 +21,22 @@ export * as Cognito from "./Cognito.js"
 /**
  * @since 0.1.0
  */
+export * as CognitoConfig from "./CognitoConfig.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Detect from "./Detect.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as External from "./External.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as IdentityPool from "./IdentityPool.js"
 
 /**
  * @since 0.1.0
