@@ -8,3 +8,8 @@ export * from "./DevServer.js"
  */
 export * from "./Totp.js"
 export * from "./Cognito.js"
+
+/**
+ * @since 0.1.0
+ */
+export * from "./Aws.js"
