@@ -4,7 +4,7 @@
  * emulator on 127.0.0.1. Nothing here mocks HTTP.
  */
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthError, AuthProvider, Jwt, RefreshHooks, RefreshPolicy, TokenManager, TokenSet } from "@toshi/core"
 import { type LocalAws, type LocalCognito, startAws, startCognito } from "@toshi/devserver"
@@ -297,6 +297,47 @@ describe("IdentityPool.awsCredentials", () => {
         )
       )
       assert.strictEqual((unknownPool as AuthError.IdentityPoolError).reason, "InvalidConfig")
+    })).pipe(Effect.scoped))
+})
+
+describe("AWS calls and Cognito errors", () => {
+  it.live("every AWS request goes through the app's HttpClient (so NodeHttp's proxy and CA apply)", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const recording = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) => client.pipe(HttpClient.tapRequest((request) => Effect.sync(() => seen.push(request.headers["x-amz-target"] ?? request.url)))))
+      ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      yield* Effect.flatMap(Cognito.makeM2m(m2mOptions("toshi/m2m")), (p) => p.acquire).pipe(Effect.provide(recording))
+      assert.deepStrictEqual(seen, ["secretsmanager.GetSecretValue", `${aws.domain}/oauth2/token`])
+    }))
+
+  const passwordOptions = (): Cognito.UserPasswordOptions => ({
+    // Through the emulator, which hands USER_PASSWORD_AUTH to cognito-local unchanged.
+    region: cognito.region,
+    endpoint: aws.endpoint,
+    clientId: cognito.clientId,
+    username: cognito.users[0]!.username,
+    password: Redacted.make(cognito.users[0]!.password)
+  })
+
+  it.live("throttling is transient and retried by the manager; a required password reset says what to do", () =>
+    withHttp(Effect.gen(function*() {
+      aws.resetCounts()
+      aws.failNext("InitiateAuth", { type: "TooManyRequestsException", message: "Too many requests" })
+      const manager = yield* managerFor(yield* Cognito.makeUserPassword(passwordOptions()), {
+        backgroundRefresh: false,
+        retry: { initialDelay: "10 millis" }
+      })
+      const tokens = yield* manager.token
+      assert.isDefined(tokens.refreshToken)
+      assert.strictEqual(aws.counts()["InitiateAuth"], 2)
+
+      aws.failNext("InitiateAuth", { type: "PasswordResetRequiredException", message: "Password reset required for the user" })
+      const reset = yield* Effect.flip(Effect.flatMap(Cognito.makeUserPassword(passwordOptions()), (p) => p.acquire))
+      assert.strictEqual((reset as AuthError.LoginFailedError).reason, "PasswordResetRequired")
+      assert.include(reset.message, "reset")
+      assert.isFalse(AuthError.isTransient(reset))
     })).pipe(Effect.scoped))
 })
 
