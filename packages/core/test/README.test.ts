@@ -12,6 +12,7 @@ describe("README", () => {
     const examples = [...readme.matchAll(/<!-- example: (\S+) -->\s*```ts\n([\s\S]*?)```/g)]
     assert.deepStrictEqual(examples.map((m) => m[1]), [
       "packages/core/test/readme/TokenManagerLive.ts",
+      "packages/node/test/readme/DetectedTokenManager.ts",
       "packages/stores/test/readme/RedisTokenStore.ts"
     ])
     for (const [, file, code] of examples) assert.strictEqual(code, readFileSync(`${root}${file}`, "utf8"), file)
