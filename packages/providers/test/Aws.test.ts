@@ -304,12 +304,20 @@ describe("AWS calls and Cognito errors", () => {
   it.live("every AWS request goes through the app's HttpClient (so NodeHttp's proxy and CA apply)", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
+      const authorization: Array<string> = []
       const recording = Layer.effect(
         HttpClient.HttpClient,
-        Effect.map(HttpClient.HttpClient, (client) => client.pipe(HttpClient.tapRequest((request) => Effect.sync(() => seen.push(request.headers["x-amz-target"] ?? request.url)))))
+        Effect.map(HttpClient.HttpClient, (client) => client.pipe(HttpClient.tapRequest((request) =>
+          Effect.sync(() => {
+            seen.push(request.headers["x-amz-target"] ?? request.url)
+            if (request.url.endsWith("/oauth2/token")) authorization.push(request.headers["authorization"] ?? "")
+          })
+        )))
       ).pipe(Layer.provide(NodeHttpClient.layerUndici))
       yield* Effect.flatMap(Cognito.makeM2m(m2mOptions("toshi/m2m")), (p) => p.acquire).pipe(Effect.provide(recording))
       assert.deepStrictEqual(seen, ["secretsmanager.GetSecretValue", `${aws.domain}/oauth2/token`])
+      // The client id and secret from the secret, as HTTP Basic.
+      assert.deepStrictEqual(authorization, [`Basic ${btoa(`${m2mClient.clientId}:${m2mClient.clientSecret}`)}`])
     }))
 
   const passwordOptions = (): Cognito.UserPasswordOptions => ({
