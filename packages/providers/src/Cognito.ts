@@ -15,7 +15,8 @@ import {
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
   RespondToAuthChallengeCommand,
-  type RespondToAuthChallengeCommandOutput
+  type RespondToAuthChallengeCommandOutput,
+  RevokeTokenCommand
 } from "@aws-sdk/client-cognito-identity-provider"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { AuthError, AuthProvider, Jwt, TokenSet } from "@toshi/core"
@@ -320,6 +321,32 @@ export const makeSavedSession = (
         description: `there is no usable saved login: ${options.loginHint ?? "log in again (e.g. `toshi login`)"}`
       })
     ))
+
+/**
+ * Revokes a refresh token (Cognito `RevokeToken`), ending the session it belongs to: the tokens it
+ * issued stop being renewable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const revoke = (
+  options: Omit<PoolOptions, "key" | "idToken"> & { readonly refreshToken: Redacted.Redacted<string> }
+): Effect.Effect<void, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = new CognitoIdentityProviderClient(yield* Aws.clientConfig(options))
+    yield* Effect.tryPromise({
+      try: (signal) =>
+        client.send(
+          new RevokeTokenCommand({
+            Token: Redacted.value(options.refreshToken),
+            ClientId: options.clientId,
+            ...(options.clientSecret === undefined ? {} : { ClientSecret: Redacted.value(options.clientSecret) })
+          }),
+          { abortSignal: signal }
+        ),
+      catch: (error) => classify("refresh", error)
+    }).pipe(Effect.ensuring(Effect.sync(() => client.destroy())))
+  })
 
 /** Cognito lets a custom challenge be answered this many times before it ends the session. */
 const maxOtpAttempts = 3

@@ -471,3 +471,26 @@ export const refreshToken: (
 /** The one-time code from the user's callback; a throw or rejection is a typed login failure. */
 const callback = (f: () => Callback.Answer<string>, what: string): Effect.Effect<string, AuthError.AuthError> =>
   Callback.call(f, (cause) => new AuthError.LoginFailedError({ reason: "ExternalFailed", description: `getting ${what} failed`, cause }))
+
+/**
+ * Revokes a token (RFC 7009), e.g. the refresh token at logout. Success includes a token the
+ * server no longer knows: RFC 7009 §2.2 answers 200 for those too.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const revoke = (options: {
+  readonly revocationEndpoint: string
+  readonly client: ClientAuth
+  readonly token: Redacted.Redacted<string>
+  readonly tokenTypeHint?: "refresh_token" | "access_token" | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+}): Effect.Effect<void, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
+  Effect.asVoid(Token.postForm({
+    what: "revocation endpoint",
+    endpoint: options.revocationEndpoint,
+    auth: options.client,
+    timeout: options.timeout ?? defaultTimeout,
+    phase: "refresh",
+    params: { token: Redacted.value(options.token), token_type_hint: options.tokenTypeHint }
+  }, Schema.Unknown, "a revocation response", { emptyBody: undefined }))

@@ -79,3 +79,16 @@ describe("Cognito.userPassword against cognito-local, through the real AWS SDK",
     assert.isTrue(AuthError.isTransient(error))
   })
 })
+
+describe("Cognito.revoke", () => {
+  it("a revoked refresh token no longer renews (RevokeToken against cognito-local)", async () => {
+    const error = await run(Effect.gen(function*() {
+      const provider = yield* Cognito.makeUserPassword(options())
+      const tokens = yield* provider.acquire
+      yield* Cognito.revoke({ region: cognito.region, endpoint: cognito.endpoint, clientId: cognito.clientId, refreshToken: tokens.refreshToken! })
+      return yield* Effect.flip(provider.refresh!(tokens))
+    }))
+    assert.strictEqual(error._tag, "RefreshFailedError")
+    assert.strictEqual((error as AuthError.RefreshFailedError).reason, "InvalidGrant")
+  })
+})

@@ -260,3 +260,23 @@ describe("OAuth 2.0 grants against the local identity provider", () => {
     }
   }, 20_000)
 })
+
+describe("OAuth2.revoke (RFC 7009)", () => {
+  it("a revoked refresh token no longer renews, and revoking it again still succeeds", async () => {
+    const after = await run(Effect.gen(function*() {
+      const provider = yield* OAuth2.makePassword(passwordClient(server))
+      const tokens = yield* provider.acquire
+      const revoke = OAuth2.revoke({
+        revocationEndpoint: server.endpoints.revocation,
+        client: passwordClient(server).client,
+        token: tokens.refreshToken!,
+        tokenTypeHint: "refresh_token"
+      })
+      yield* revoke
+      const after = yield* Effect.either(provider.refresh!(tokens))
+      yield* revoke
+      return after
+    }))
+    assert.isTrue(after._tag === "Left" && after.left._tag === "RefreshFailedError" && after.left.reason === "InvalidGrant")
+  })
+})

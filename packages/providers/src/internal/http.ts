@@ -182,7 +182,12 @@ export const requestToken = (request: TokenRequest) => postForm(request, TokenRe
  *
  * @internal
  */
-export const postForm = <A, I>(request: TokenRequest, schema: Schema.Schema<A, I>, expected: string) =>
+export const postForm = <A, I>(
+  request: TokenRequest,
+  schema: Schema.Schema<A, I>,
+  expected: string,
+  options: { readonly emptyBody?: A } = {}
+) =>
   Effect.gen(function*() {
     const url = yield* checkEndpoint(request.phase, request.what ?? "token endpoint", request.endpoint)
     const params: Record<string, string> = {}
@@ -205,6 +210,10 @@ export const postForm = <A, I>(request: TokenRequest, schema: Schema.Schema<A, I
     httpRequest = HttpClientRequest.bodyUrlParams(httpRequest, params)
 
     const response = yield* send(httpRequest, url, request)
+    // Some endpoints (revocation, RFC 7009 §2.2) answer success with nothing at all.
+    if ("emptyBody" in options && response.response.status >= 200 && response.response.status < 300 && response.body.trim() === "") {
+      return options.emptyBody as A
+    }
     return yield* interpret(request.phase, url, response.response, response.body, Schema.decodeUnknownEither(schema), expected)
   })
 
