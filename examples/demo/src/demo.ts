@@ -3,15 +3,17 @@
  * keeping and renewing tokens from it the ways a program would. Nothing is printed that is a
  * secret: tokens are shown by their claims and the first characters of their SHA-256.
  */
+import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { AuthProvider, Jwt, RefreshHooks, RefreshPolicy, TokenManager, type TokenSet, TokenStore } from "@toshi/core"
-import { type DevServer, start } from "@toshi/devserver"
+import { type DevServer, start, startAws, startCognito } from "@toshi/devserver"
+// The published `toshi` is one bundled file; the demo builds it from the sources.
+import { bundle } from "../../../packages/cli/scripts/bundle.mjs"
 import { NodeAuth } from "@toshi/node"
-import { ClientAuth, OAuth2, Oidc } from "@toshi/providers"
-import { FileTokenStore } from "@toshi/stores"
+import { ClientAuth, OAuth2 } from "@toshi/providers"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -75,47 +77,96 @@ const m2mDaemon = (server: DevServer) =>
     yield* say(`token endpoint calls so far: ${server.counts()["token"]}`)
   })
 
-const passwordLogin = (server: DevServer, credentialsFile: string) =>
-  Effect.gen(function*() {
-    yield* step("2. A person logs in with a password; the session lives in a 0600 file and is renewed with its refresh token")
-    const user = server.users[0]!
-    const metadata = yield* Oidc.discover(server.issuer)
-    const login = OAuth2.password({
-      tokenEndpoint: metadata.token_endpoint,
-      client: ClientAuth.basic(server.clients.password.clientId, Redacted.make(server.clients.password.clientSecret)),
-      username: user.username,
-      password: Redacted.make(user.password),
-      scope: ["openid", "email", "offline_access"],
-      idToken: Oidc.validation(metadata)
+/** Runs the built `toshi` command as a person or a script would, HOME in the demo's directory. */
+const toshi = (bin: string, env: Record<string, string>, args: ReadonlyArray<string>, options: {
+  readonly input?: string
+  readonly onStderr?: (text: string) => void
+} = {}) =>
+  Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["pipe", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+      options.onStderr?.(String(chunk))
     })
-    yield* Effect.gen(function*() {
-      const manager = yield* TokenManager.TokenManager
-      const tokens = yield* manager.token
-      const id = Option.getOrElse(Jwt.unverifiedClaims(Redacted.value(tokens.idToken!)), () => ({} as Record<string, unknown>))
-      yield* say(`logged in as ${String(id["email"] ?? user.username)} (ID token verified against the issuer's keys)`)
-      yield* say(`saved to ${credentialsFile} with mode ${(fs.statSync(credentialsFile).mode & 0o777).toString(8)}`)
-      const renewed = yield* manager.forceRefresh
-      yield* say(`renewed with the refresh token: ${describe(renewed)}`)
-    }).pipe(Effect.provide(managerOver(login, { store: FileTokenStore.layer(credentialsFile) })))
+    child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    child.stdin.end(options.input)
+    return Effect.sync(() => child.kill())
   })
 
-const deviceLogin = (server: DevServer) =>
+/** Shows a command and what it printed, with anything secret replaced by its fingerprint. */
+const shell = (command: string, output: string) =>
   Effect.gen(function*() {
-    yield* step("3. A terminal without a browser uses the device flow (approved here by the demo)")
-    const provider = yield* OAuth2.makeDeviceCode({
-      tokenEndpoint: server.endpoints.token,
-      deviceAuthorizationEndpoint: server.endpoints.deviceAuthorization,
-      client: ClientAuth.none(server.clients.public.clientId),
-      scope: ["openid", "offline_access"],
-      onPrompt: (prompt) =>
-        Effect.gen(function*() {
-          yield* say(`visit ${prompt.verificationUri} and enter ${bold(prompt.userCode)}`)
-          yield* say("(approving it as the user, as a person would in the browser)")
-          yield* Effect.promise(() => server.approveDeviceCode(prompt.userCode))
+    yield* say(bold(`$ ${command}`))
+    for (const line of output.trimEnd().split("\n")) yield* say(`  ${hideSecrets(line)}`)
+  })
+
+const fingerprint = (secret: string) => `<sha256 ${createHash("sha256").update(secret).digest("hex").slice(0, 8)}>`
+const hideSecrets = (line: string) =>
+  line
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, fingerprint)
+    .replace(/"(SecretAccessKey|SessionToken)":"([^"]+)"/g, (_, key: string, value: string) => `"${key}":"${fingerprint(value)}"`)
+
+const cliSession = (bin: string, home: string) =>
+  Effect.gen(function*() {
+    yield* step("2. A person uses the toshi command (AWS Cognito: cognito-local and the AWS emulator on 127.0.0.1)")
+    const cognito = yield* Effect.acquireRelease(Effect.promise(() => startCognito()), (c) => Effect.promise(() => c.stop()))
+    const aws = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        startAws({
+          region: cognito.region,
+          identityProviders: [{
+            loginKey: `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`,
+            issuer: `${cognito.endpoint}/${cognito.userPoolId}`,
+            jwksUri: cognito.jwksUri
+          }],
+          upstream: cognito.endpoint
         })
+      ),
+      (a) => Effect.promise(() => a.stop())
+    )
+    fs.mkdirSync(path.join(home, ".toshi"), { recursive: true, mode: 0o700 })
+    fs.writeFileSync(
+      path.join(home, ".toshi", "auth_config.json"),
+      JSON.stringify({ user_pool_id: cognito.userPoolId, region: cognito.region, scientist_client_id: cognito.clientId, identity_pool_id: aws.identityPoolId })
+    )
+    const env = { HOME: home, AWS_ENDPOINT_URL: aws.endpoint }
+    const user = cognito.users[0]!
+    const login = yield* toshi(bin, env, ["login", "--username", user.username, "--password-stdin"], { input: `${user.password}\n` })
+    yield* shell(`echo '••••••••' | toshi login --username ${user.username} --password-stdin`, login.stdout)
+    const file = path.join(home, ".toshi", "credentials")
+    yield* say(`(the file is mode ${(fs.statSync(file).mode & 0o777).toString(8)}, in the Python toshi-auth tool's format)`)
+    yield* shell("toshi whoami", (yield* toshi(bin, env, ["whoami"])).stdout)
+    const started = Date.now()
+    const token = yield* toshi(bin, env, ["token", "--raw"])
+    yield* shell("toshi token --raw", token.stdout)
+    yield* say(`(a cached token: printed without loading the full CLI, in ${Date.now() - started} ms including process start)`)
+    yield* shell("toshi aws-creds --format process", (yield* toshi(bin, env, ["aws-creds", "--format", "process"])).stdout)
+  })
+
+const deviceLogin = (bin: string, home: string, server: DevServer) =>
+  Effect.gen(function*() {
+    yield* step("3. A terminal without a browser logs in to an OIDC profile with the device flow (approved here by the demo)")
+    fs.writeFileSync(
+      path.join(home, ".toshi", "profiles.json"),
+      JSON.stringify({ profiles: { dev: { issuer: server.issuer, client_id: server.clients.public.clientId, scope: "openid email offline_access" } } })
+    )
+    let approved = false
+    const result = yield* toshi(bin, { HOME: home }, ["login", "--profile", "dev", "--flow", "device"], {
+      onStderr: (text) => {
+        const code = /enter the code (\S+)/.exec(text)?.[1]
+        if (code === undefined || approved) return
+        approved = true
+        console.log(`   ${bold("$ toshi login --profile dev --flow device")}`)
+        for (const line of text.trimEnd().split("\n")) console.log(`     ${line}`)
+        console.log("   (approving it as the user, as a person would in the browser)")
+        void server.approveDeviceCode(code)
+      }
     })
-    const tokens = yield* provider.acquire
-    yield* say(`approved: ${describe(tokens)}`)
+    for (const line of result.stdout.trimEnd().split("\n")) yield* say(`  ${line}`)
+    if (result.code !== 0) return yield* Effect.dieMessage(`the device login failed: ${result.stderr}`)
   })
 
 const revokedDaemon = (server: DevServer) =>
@@ -139,13 +190,17 @@ const revokedDaemon = (server: DevServer) =>
   })
 
 const main = Effect.gen(function*() {
+  // The pinned AWS SDK runs on Node 20; its notice about its 2027 releases would only interrupt the story.
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true"
   const started = Date.now()
   const server = yield* Effect.acquireRelease(Effect.promise(() => start({ accessTokenTtl: 2 })), (s) => Effect.promise(() => s.stop()))
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "toshi-demo-"))
+  yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(home, { recursive: true, force: true })))
+  const bin = yield* Effect.promise(() => bundle())
   yield* say(`local identity provider (oidc-provider) at ${server.issuer}`)
   yield* m2mDaemon(server)
-  yield* passwordLogin(server, path.join(home, ".toshi", "tokens.json"))
-  yield* deviceLogin(server)
+  yield* Effect.scoped(cliSession(bin, home))
+  yield* deviceLogin(bin, home, server)
   yield* revokedDaemon(server)
   yield* step(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 })

@@ -321,7 +321,9 @@ export const toTokenSet = (response: TokenResponse, options: {
       () => DateTime.addDuration(options.now, options.fallbackLifetime ?? Duration.hours(1))
     )
   // RFC 6749 §5.1: a server that grants exactly the requested scope may leave `scope` out.
-  const scope = response.scope !== undefined ? response.scope.split(" ").filter((s) => s !== "") : options.requestedScope ?? []
+  // An empty `scope` is read as none at all: some servers send "" rather than leave it out.
+  const granted = response.scope?.split(" ").filter((s) => s !== "") ?? []
+  const scope = granted.length > 0 ? granted : options.requestedScope ?? []
   return TokenSet.make({
     accessToken: Redacted.make(response.access_token),
     // The scheme is case-insensitive; servers answer "bearer" as often as "Bearer".
