@@ -301,9 +301,9 @@ type SavedState =
   | { readonly exists: false; readonly error?: string }
   | { readonly exists: true; readonly user: string; readonly expiresAt: string; readonly valid: boolean; readonly renewable: boolean }
 
-const status = Command.make("status", { json }, (args) =>
+const status = Command.make("status", { json, profile }, (args) =>
   withConfig(Effect.gen(function*() {
-    const profiles = yield* Profile.all
+    const profiles = Option.isSome(args.profile) ? [yield* Profile.select(args.profile)] : yield* Profile.all
     const now = yield* DateTime.now
     const rows = yield* Effect.forEach(profiles, (selected) =>
       Effect.gen(function*() {
@@ -352,7 +352,7 @@ const status = Command.make("status", { json }, (args) =>
         ...(row.using === undefined ? [] : [`  using:   ${row.using}`])
       ].join("\n")
     }).join("\n"))
-  }))).pipe(Command.withDescription("List every profile, its provider, and whether a session is saved and until when"))
+  }))).pipe(Command.withDescription("List every profile (or the one --profile names), its provider, and whether a session is saved and until when"))
 
 // ---------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { type DevServer, type LocalAws, type LocalCognito, start, startAws, startCognito } from "@toshi/devserver"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as path from "node:path"
 import { bundle } from "./bundle.js"
 import { home, run, runInTerminal } from "./cli.js"
@@ -286,5 +287,75 @@ describe("toshi with M2M credentials and an OIDC profile", () => {
     assert.isAbove(token.stdout.trim().length, 20)
     const logout = await toshi(["logout", "--profile", "dev"], { home: dir })
     assert.include(logout.stdout, "revoked it at the server")
+  })
+
+  it("a browser login to an OIDC profile: the browser $BROWSER names signs in, the loopback receiver takes the code", async () => {
+    // The one stand-in is the person at the browser: $BROWSER hands the URL to the test, which
+    // signs in on the identity provider's own pages.
+    const opened: Array<string> = []
+    const relay = http.createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => (body += chunk))
+      request.on("end", () => {
+        opened.push(body)
+        void oidc.browse(body, { username: oidc.users[0]!.username, password: oidc.users[0]!.password })
+        response.end()
+      })
+    })
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve))
+    const dir = home({ profiles: { profiles: { dev: { issuer: oidc.issuer, client_id: oidc.clients.public.clientId, scope: "openid email offline_access" } } } })
+    const browser = path.join(dir, "browser.mjs")
+    fs.writeFileSync(
+      browser,
+      `await fetch("http://127.0.0.1:${(relay.address() as import("node:net").AddressInfo).port}/", { method: "POST", body: process.argv[2] })\n`
+    )
+    try {
+      const login = await toshi(["login", "--profile", "dev"], { home: dir, env: { BROWSER: `${process.execPath} ${browser}` } })
+      assert.strictEqual(login.code, 0, login.stderr)
+      assert.include(login.stdout, `Logged in as ${oidc.users[0]!.email} (profile dev)`)
+      assert.strictEqual(opened.length, 1)
+      assert.include(opened[0]!, "code_challenge_method=S256")
+      // --relogin logs in again although the session is valid; --no-browser takes the device flow.
+      let approved = false
+      const again = await toshi(["login", "--profile", "dev", "--relogin", "--no-browser"], {
+        home: dir,
+        env: { BROWSER: `${process.execPath} ${browser}` },
+        onStderr: (text) => {
+          const code = /enter the code (\S+)/.exec(text)?.[1]
+          if (code !== undefined && !approved) {
+            approved = true
+            void oidc.approveDeviceCode(code)
+          }
+        }
+      })
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.isTrue(approved)
+      assert.strictEqual(opened.length, 1)
+      assert.include(again.stdout, "Logged in as")
+    } finally {
+      relay.close()
+    }
+  })
+})
+
+describe("toshi whoami and status on a session that cannot be renewed", () => {
+  it("whoami shows it as EXPIRED with why on stderr; status --profile shows only that profile", async () => {
+    const { dir } = await loggedIn()
+    const file = path.join(dir, ".toshi", "credentials")
+    const saved = credentialsOf(dir)
+    // Revoked at the server, and expired: nothing can renew it.
+    const revoked = await toshi(["logout"], { home: dir })
+    assert.strictEqual(revoked.code, 0)
+    fs.writeFileSync(file, JSON.stringify({ ...saved, expires_at: Math.floor(Date.now() / 1000) - 60 }), { mode: 0o600 })
+    const whoami = await toshi(["whoami"], { home: dir })
+    assert.strictEqual(whoami.code, 0, whoami.stderr)
+    assert.include(whoami.stdout, "EXPIRED until")
+    assert.include(whoami.stderr, "Token refresh failed")
+    const token = await toshi(["token"], { home: dir })
+    assert.strictEqual(token.code, 4)
+    assert.strictEqual(token.stdout, "")
+    const status = JSON.parse((await toshi(["status", "--json", "--profile", "default"], { home: dir })).stdout) as Array<Record<string, any>>
+    assert.strictEqual(status.length, 1)
+    assert.strictEqual(status[0]!["session"]["valid"], false)
   })
 })
