@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ExitCode } from "@toshi/cli"
 import { AuthError } from "@toshi/core"
+import * as fs from "node:fs"
 
 describe("ExitCode", () => {
   it("tells not-logged-in, refused, misconfigured, storage and unreachable apart", () => {
@@ -21,5 +22,10 @@ describe("ExitCode", () => {
     const codes = Object.values(ExitCode.ExitCode)
     assert.deepStrictEqual(ExitCode.meanings.map(([code]) => code), codes)
     assert.strictEqual(new Set(codes).size, codes.length)
+  })
+
+  it("the README's exit-code table is the one --help prints", () => {
+    const readme = fs.readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+    for (const [code, meaning] of ExitCode.meanings) assert.include(readme, `| ${code} | ${meaning} |`)
   })
 })
