@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
-const packages = ["core", "providers", "stores", "node", "cli", "devserver"]
+const packages = ["core", "providers", "stores", "node", "cli", "devserver", "server"]
 
 export default defineConfig({
   resolve: {
