@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as AuthenticatedHttpClient from "./AuthenticatedHttpClient.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as NodeAuth from "./NodeAuth.js"
 
 /**
