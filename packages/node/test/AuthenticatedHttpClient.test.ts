@@ -26,7 +26,10 @@ const api = Effect.acquireRelease(
       resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, accepted, seen, server }))
     })
   }),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
 )
 
 /** A provider handing out token-1, token-2, …: each acquire is one "token request". */
