@@ -22,3 +22,8 @@ export * as NodeHttp from "./NodeHttp.js"
  * @since 0.1.0
  */
 export * as NodeRedirectReceiver from "./NodeRedirectReceiver.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TokenClient from "./TokenClient.js"
