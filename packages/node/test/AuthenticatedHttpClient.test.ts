@@ -1,61 +1,24 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenSet, TokenStore } from "@toshi/core"
+import { TokenManager } from "@toshi/core"
 import { AuthenticatedHttpClient } from "@toshi/node"
 import { ApiKey } from "@toshi/providers"
-import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as http from "node:http"
-import type { AddressInfo } from "node:net"
+import { clientLayer, counting, serve } from "./loopback.js"
 
-/** A real API on 127.0.0.1 that accepts the tokens (or keys) in `accepted`, and counts what it saw. */
-const api = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly accepted: Set<string>; readonly seen: Array<string>; readonly server: http.Server }>((resume) => {
-    const accepted = new Set<string>()
-    const seen: Array<string> = []
-    const server = http.createServer((request, response) => {
-      const credential = request.headers["authorization"] ?? `key ${String(request.headers["x-api-key"])}`
-      seen.push(credential)
-      const ok = accepted.has(credential)
-      response.writeHead(ok ? 200 : 401, { "content-type": "application/json" })
-      response.end(JSON.stringify(ok ? { hello: "world" } : { error: "unauthorized" }))
-    })
-    server.listen(0, "127.0.0.1", () => {
-      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, accepted, seen, server }))
-    })
-  }),
-  ({ server }) =>
-    Effect.async<void>((resume) => {
-      server.close(() => resume(Effect.void))
-    })
-)
-
-/** A provider handing out token-1, token-2, …: each acquire is one "token request". */
-const counting = () => {
-  const state = { acquired: 0 }
-  const provider = AuthProvider.make({
-    key: "counting",
-    acquire: Effect.map(DateTime.now, (now) => {
-      state.acquired++
-      return TokenSet.make({ accessToken: Redacted.make(`token-${state.acquired}`), issuedAt: now, expiresAt: DateTime.add(now, { hours: 1 }) })
-    })
+/** A real API on 127.0.0.1 that accepts the tokens (or keys) in `accepted`, and records what it saw. */
+const api = Effect.gen(function*() {
+  const accepted = new Set<string>()
+  const server = yield* serve((request, response) => {
+    const ok = accepted.has(credentialOf(request))
+    response.writeHead(ok ? 200 : 401, { "content-type": "application/json" })
+    response.end(JSON.stringify(ok ? { hello: "world" } : { error: "unauthorized" }))
   })
-  return { state, provider }
-}
+  return { url: server.url, accepted, seen: () => server.seen.map(credentialOf) }
+})
 
-const clientLayer = (provider: AuthProvider.AuthProviderService) =>
-  AuthenticatedHttpClient.layer.pipe(
-    Layer.provideMerge(TokenManager.layer({ backgroundRefresh: false })),
-    Layer.provide([
-      AuthProvider.layer(provider),
-      TokenStore.layerMemory,
-      RefreshPolicy.layer(RefreshPolicy.raise),
-      RefreshHooks.layerNoop
-    ]),
-    Layer.provideMerge(NodeHttpClient.layerUndici)
-  )
+const credentialOf = (request: { readonly headers: Record<string, string | Array<string> | undefined> }) =>
+  String(request.headers["authorization"] ?? `key ${String(request.headers["x-api-key"])}`)
 
 describe("AuthenticatedHttpClient", () => {
   it.scopedLive("sends the token; a 401 renews it once and the request succeeds on its retry", () =>
@@ -69,7 +32,7 @@ describe("AuthenticatedHttpClient", () => {
         return yield* response.json
       }).pipe(Effect.provide(clientLayer(provider)))
       assert.deepStrictEqual(body, { hello: "world" })
-      assert.deepStrictEqual(server.seen, ["Bearer token-1", "Bearer token-2"])
+      assert.deepStrictEqual(server.seen(), ["Bearer token-1", "Bearer token-2"])
       assert.strictEqual(state.acquired, 2)
     }))
 
@@ -102,7 +65,7 @@ describe("AuthenticatedHttpClient", () => {
       }).pipe(Effect.provide(clientLayer(provider)))
       assert.strictEqual(error._tag, "UnauthorizedError")
       assert.include(error.message, "answered 401 again after the token was renewed")
-      assert.strictEqual(server.seen.length, 2)
+      assert.strictEqual(server.seen().length, 2)
       assert.strictEqual(state.acquired, 2)
     }))
 
