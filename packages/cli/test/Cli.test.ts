@@ -55,6 +55,20 @@ const toshi = (args: ReadonlyArray<string>, options: Parameters<typeof run>[2]) 
 
 const credentialsOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, ".toshi", "credentials"), "utf8")) as Record<string, unknown>
 
+/** Approves the device code `toshi login` shows on stderr, once, as the person would in a browser. */
+const approveDeviceCode = () => {
+  let approved = false
+  return {
+    approved: () => approved,
+    onStderr: (text: string) => {
+      const code = /enter the code (\S+)/.exec(text)?.[1]
+      if (code === undefined || approved) return
+      approved = true
+      void oidc.approveDeviceCode(code)
+    }
+  }
+}
+
 /** A logged-in HOME: `toshi login` with the password piped in. */
 const loggedIn = async () => {
   const dir = home({ authConfig: authConfig() })
@@ -268,17 +282,9 @@ describe("toshi with M2M credentials and an OIDC profile", () => {
 
   it("a device-flow login to a named OIDC profile, approved in another window, then token and logout", async () => {
     const dir = home({ profiles: { profiles: { dev: { issuer: oidc.issuer, client_id: oidc.clients.public.clientId, scope: "openid offline_access" } } } })
-    let approved = false
-    const login = await toshi(["login", "--profile", "dev", "--flow", "device"], {
-      home: dir,
-      onStderr: (text) => {
-        const code = /enter the code (\S+)/.exec(text)?.[1]
-        if (code !== undefined && !approved) {
-          approved = true
-          void oidc.approveDeviceCode(code)
-        }
-      }
-    })
+    const approver = approveDeviceCode()
+    const login = await toshi(["login", "--profile", "dev", "--flow", "device"], { home: dir, onStderr: approver.onStderr })
+    assert.isTrue(approver.approved())
     assert.strictEqual(login.code, 0, login.stderr)
     assert.include(login.stdout, "(profile dev)")
     assert.include(login.stdout, path.join(dir, ".toshi", "tokens.json"))
@@ -316,20 +322,14 @@ describe("toshi with M2M credentials and an OIDC profile", () => {
       assert.strictEqual(opened.length, 1)
       assert.include(opened[0]!, "code_challenge_method=S256")
       // --relogin logs in again although the session is valid; --no-browser takes the device flow.
-      let approved = false
+      const approver = approveDeviceCode()
       const again = await toshi(["login", "--profile", "dev", "--relogin", "--no-browser"], {
         home: dir,
         env: { BROWSER: `${process.execPath} ${browser}` },
-        onStderr: (text) => {
-          const code = /enter the code (\S+)/.exec(text)?.[1]
-          if (code !== undefined && !approved) {
-            approved = true
-            void oidc.approveDeviceCode(code)
-          }
-        }
+        onStderr: approver.onStderr
       })
       assert.strictEqual(again.code, 0, again.stderr)
-      assert.isTrue(approved)
+      assert.isTrue(approver.approved())
       assert.strictEqual(opened.length, 1)
       assert.include(again.stdout, "Logged in as")
     } finally {
