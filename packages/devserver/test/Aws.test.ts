@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { afterAll, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import { type LocalAws, type LocalCognito, startAws, startCognito } from "@toshi/devserver"
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose"
-import * as net from "node:net"
+import { refusesConnections } from "./net.js"
 
 // Every call below goes through the real AWS SDK v3 clients (or plain fetch) to the emulator on
 // 127.0.0.1: nothing is mocked.
@@ -88,16 +88,6 @@ const tokenRequest = async (aws: LocalAws, form: Record<string, string>, basic?:
   const response = await fetch(`${aws.domain}/oauth2/token`, { method: "POST", headers, body: new URLSearchParams(form) })
   return { status: response.status, contentType: response.headers.get("content-type"), body: (await response.json()) as Record<string, unknown> }
 }
-
-const refusesConnections = (host: string, port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    socket.once("connect", () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once("error", () => resolve(true))
-  })
 
 /** Changes one character in the middle of a JWT part (0 header, 1 payload, 2 signature). */
 const tamper = (jwt: string, part: number): string => {

@@ -3,6 +3,7 @@ import { type DevServer, start, totp } from "@toshi/devserver"
 import { createHash, createPublicKey, type JsonWebKey, randomBytes, verify } from "node:crypto"
 import * as http from "node:http"
 import * as net from "node:net"
+import { refusesConnections } from "./net.js"
 
 // Every exchange below is real HTTP against the server on 127.0.0.1: nothing is mocked.
 
@@ -58,16 +59,6 @@ const startReceiver = async () => {
       })
   }
 }
-
-const refusesConnections = (host: string, port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    socket.once("connect", () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once("error", () => resolve(true))
-  })
 
 describe("DevServer", () => {
   let server: DevServer
