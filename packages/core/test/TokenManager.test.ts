@@ -405,6 +405,22 @@ describe("TokenManager", () => {
         assert.deepStrictEqual(seen, [error])
       }))
 
+    it.scoped("a running session's refused re-login reaches the failure hook as the RefreshFailedError callers get", () =>
+      Effect.gen(function*() {
+        // No refresh method: renewing re-acquires, and the provider refuses with a LoginFailedError.
+        const provider = makeCountingProvider({ lifetime: "10 minutes", refresh: false })
+        const seen: Array<AuthError.AuthError> = []
+        const manager = yield* managerFor(provider.service, {
+          hooks: { onRefreshFailure: (_, error) => Effect.sync(() => void seen.push(error)) }
+        })
+        yield* manager.token
+        provider.failures.acquire.push(new AuthError.LoginFailedError({ reason: "InvalidClient", description: "client revoked" }))
+        const error = yield* Effect.flip(manager.forceRefresh)
+        assert.strictEqual(error._tag, "RefreshFailedError")
+        assert.deepStrictEqual(seen.map((e) => e._tag), ["RefreshFailedError"])
+        assert.strictEqual(seen[0]!._tag === "RefreshFailedError" && seen[0]!.reason, "InvalidClient")
+      }))
+
     it.scoped("a failing success hook fails the refresh", () =>
       Effect.gen(function*() {
         const provider = makeCountingProvider({ lifetime: "10 minutes" })

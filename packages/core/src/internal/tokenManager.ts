@@ -162,7 +162,9 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
     }).pipe(
       Effect.tapError((error) =>
         Effect.catchAllCause(
-          hooks.onRefreshFailure(context, error),
+          // The hook sees the error as the callers will: a refused re-login of a running session
+          // is a RefreshFailedError to them, so it is one here too.
+          hooks.onRefreshFailure(context, current === undefined ? error : AuthError.renewalError(error)),
           (cause) =>
             Effect.logWarning("toshi: the onRefreshFailure hook failed; the refresh error stands", cause)
         )
