@@ -1,4 +1,4 @@
-import { Crc32c } from "@aws-crypto/crc32c"
+import { crc32c } from "@node-rs/crc32"
 import * as Crypto from "node:crypto"
 
 /** @internal */
@@ -18,13 +18,17 @@ export interface Hasher {
 /** @internal */
 export const makeHasher = (algorithm: Algorithm): Hasher => {
   if (algorithm === "crc32c") {
-    const crc = new Crc32c()
+    // Hardware CRC32C (SSE 4.2 / ARMv8 CRC) from a prebuilt binary: a pure-JS table runs at about
+    // 40 MB/s here, which would make checking a large download slower than downloading it.
+    let crc = 0
     return {
-      update: (chunk) => void crc.update(chunk),
+      update: (chunk) => {
+        crc = crc32c(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), crc)
+      },
       digest: () => {
         // Cloud storage reports CRC32C as the big-endian bytes of the 32-bit value, in base64.
         const bytes = new Uint8Array(4)
-        new DataView(bytes.buffer).setUint32(0, crc.digest(), false)
+        new DataView(bytes.buffer).setUint32(0, crc >>> 0, false)
         return bytes
       }
     }
