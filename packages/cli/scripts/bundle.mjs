@@ -54,11 +54,15 @@ export const build = async (options = {}) => {
     // compiled by `vm.compileFunction` has no module loader behind `import()` before Node 20.12.
     supported: { "dynamic-import": false },
     plugins: [workspaceSources],
+    // A native addon cannot be inlined; only downloads use it, and the CLI downloads nothing, so
+    // the bundle must not even refer to it (checked after the build).
+    external: ["@node-rs/crc32"],
     metafile: options.metafile === true,
     logLevel: "warning",
     write: false
   })
   const code = full.outputFiles[0].text
+  if (code.includes("@node-rs/crc32")) throw new Error("the CLI bundle refers to @node-rs/crc32, which it cannot carry")
 
   const entry = await esbuild.build({
     entryPoints: [path.join(packageDir, "src", "entry.ts")],
