@@ -16,6 +16,12 @@ import {
   CreateUserPoolCommand
 } from "@aws-sdk/client-cognito-identity-provider"
 
+/**
+ * A seeded user of the local pool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CognitoUser {
   readonly username: string
   readonly password: string
@@ -23,6 +29,12 @@ export interface CognitoUser {
   readonly mustChangePassword?: boolean
 }
 
+/**
+ * The running pool: where it is, what was seeded, and how to stop it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LocalCognito {
   /** Where the AWS SDK's endpoint override points: `http://127.0.0.1:<port>`. */
   readonly endpoint: string
@@ -65,6 +77,9 @@ const waitForPort = async (port: number, deadline: number) => {
 
 /**
  * Starts `cognito-local` and seeds it. The data directory is removed on `stop`.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const startCognito = async (options: { readonly region?: string } = {}): Promise<LocalCognito> => {
   const region = options.region ?? "ap-southeast-2"

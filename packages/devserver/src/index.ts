@@ -7,6 +7,10 @@ export * from "./DevServer.js"
  * @since 0.1.0
  */
 export * from "./Totp.js"
+
+/**
+ * @since 0.1.0
+ */
 export * from "./Cognito.js"
 
 /**
