@@ -8,7 +8,7 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { AuthError } from "@toshi/core"
-import type { IdentityPool } from "@toshi/providers"
+import { CognitoConfig, type IdentityPool } from "@toshi/providers"
 import * as Config from "effect/Config"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -33,10 +33,7 @@ export const defaultProfile = "toshi"
  */
 export const defaultFile: Effect.Effect<string, never, Path.Path> = Effect.gen(function*() {
   const path = yield* Path.Path
-  const home = yield* Effect.orElseSucceed(
-    Config.nonEmptyString("HOME").pipe(Config.orElse(() => Config.nonEmptyString("USERPROFILE"))),
-    () => "."
-  )
+  const home = yield* CognitoConfig.home
   const configured = yield* Effect.orElseSucceed(
     Config.option(Config.nonEmptyString("AWS_SHARED_CREDENTIALS_FILE")),
     () => Option.none<string>()

@@ -13,6 +13,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { AuthError } from "@toshi/core"
+import { CognitoConfig } from "@toshi/providers"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -89,21 +90,13 @@ const ProfilesFile = Schema.Struct({
   profiles: Schema.Record({ key: Schema.String, value: OidcEntry })
 })
 
-const home = Effect.orElseSucceed(
-  Config.nonEmptyString("HOME").pipe(Config.orElse(() => Config.nonEmptyString("USERPROFILE"))),
-  () => "."
-)
-
 /**
- * Where toshi keeps its files: `~/.toshi`.
+ * Where toshi keeps its files: `~/.toshi`, shared with the Python tool.
  *
  * @since 0.1.0
  * @category accessors
  */
-export const directory: Effect.Effect<string, never, Path.Path> = Effect.gen(function*() {
-  const path = yield* Path.Path
-  return path.join(yield* home, ".toshi")
-})
+export const directory: Effect.Effect<string, never, Path.Path> = CognitoConfig.directory
 
 /**
  * The profiles file: `TOSHI_PROFILES`, or `~/.toshi/profiles.json`.

@@ -102,6 +102,29 @@ export const require = <K extends Exclude<Key, "region">>(
   })
 
 /**
+ * The user's home directory, as the shells and the Python tool find it: `HOME`, else
+ * `USERPROFILE`, read through the current `ConfigProvider`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const home: Effect.Effect<string> = Effect.orElseSucceed(
+  Config.nonEmptyString("HOME").pipe(Config.orElse(() => Config.nonEmptyString("USERPROFILE"))),
+  () => "."
+)
+
+/**
+ * Where toshi and the Python tool keep their files: `~/.toshi`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const directory: Effect.Effect<string, never, Path.Path> = Effect.gen(function*() {
+  const path = yield* Path.Path
+  return path.join(yield* home, ".toshi")
+})
+
+/**
  * Where the settings file is: `TOSHI_COGNITO_CONFIG`, or `~/.toshi/auth_config.json`.
  *
  * @since 0.1.0
@@ -111,14 +134,8 @@ export const path: Effect.Effect<string, never, Path.Path> = Effect.gen(function
   const explicit = yield* Effect.orElseSucceed(Config.option(Config.nonEmptyString("TOSHI_COGNITO_CONFIG")), () => Option.none<string>())
   if (Option.isSome(explicit)) return explicit.value
   const path = yield* Path.Path
-  return path.join(yield* home, ".toshi", "auth_config.json")
+  return path.join(yield* directory, "auth_config.json")
 })
-
-/** The user's home directory, as the shells and the Python tool find it. */
-const home = Effect.orElseSucceed(
-  Config.nonEmptyString("HOME").pipe(Config.orElse(() => Config.nonEmptyString("USERPROFILE"))),
-  () => "."
-)
 
 const malformed = (file: string, description: string) =>
   new AuthError.ConfigIncompleteError({ subject: "Cognito", missing: [], source: file, reason: "Malformed", description })

@@ -81,11 +81,6 @@ export interface Result extends Detected {
 
 const optional = (name: string) => Effect.orElseSucceed(Config.option(Config.nonEmptyString(name)), () => Option.none<string>())
 
-const home = Effect.orElseSucceed(
-  Config.nonEmptyString("HOME").pipe(Config.orElse(() => Config.nonEmptyString("USERPROFILE"))),
-  () => "."
-)
-
 /**
  * Detects the source and builds its provider and store.
  *
@@ -124,7 +119,7 @@ export const detect = (
 
     // 2. A saved login.
     const fs = yield* FileSystem.FileSystem
-    const credentialsPath = options.credentialsPath ?? (yield* Path.Path).join(yield* home, ".toshi", "credentials")
+    const credentialsPath = options.credentialsPath ?? (yield* Path.Path).join(yield* CognitoConfig.directory, "credentials")
     const saved = yield* fs.exists(credentialsPath).pipe(Effect.orElseSucceed(() => false))
     if (saved) {
       const store = yield* CredentialsFile.make(credentialsPath)
