@@ -129,7 +129,7 @@ const logout = Command.make("logout", { profile }, (args) =>
 const revoke = (selected: Profile.Profile, refreshToken: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
     if (selected._tag === "Cognito") {
-      const settings = yield* Session.cognitoSettings(["scientist_client_id"])
+      const settings = yield* CognitoConfig.require(["scientist_client_id"])
       return yield* Cognito.revoke({
         region: settings.region,
         clientId: settings.scientist_client_id,
@@ -266,7 +266,7 @@ const awsCreds = Command.make(
       if (selected._tag !== "Cognito") {
         return yield* new Profile.UsageError({ description: "aws-creds needs the Cognito profile (default): an identity pool trusts a Cognito user pool" })
       }
-      const settings = yield* Session.cognitoSettings(["identity_pool_id", "user_pool_id"])
+      const settings = yield* CognitoConfig.require(["identity_pool_id", "user_pool_id"])
       const manager = yield* Session.manager(yield* Session.savedLogin(selected))
       const credentials = yield* IdentityPool.awsCredentials({
         region: settings.region,

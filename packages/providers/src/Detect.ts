@@ -82,6 +82,37 @@ export interface Result extends Detected {
 const optional = (name: string) => Effect.orElseSucceed(Config.option(Config.nonEmptyString(name)), () => Option.none<string>())
 
 /**
+ * The provider behind a saved login (`toshi login`'s file): renewed with REFRESH_TOKEN_AUTH through
+ * the Cognito settings (`scientist_client_id`, `region`). Without them the saved token is still
+ * served while it is valid, and renewing it is the `ConfigIncompleteError` that names the key.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSavedLogin = (options: {
+  readonly key: string
+  /** What to tell a person who has no usable login, e.g. "run `toshi login`". */
+  readonly loginHint: string
+  readonly aws?: Aws.AwsOptions | undefined
+}): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.either(CognitoConfig.require(["scientist_client_id"])), (settings) =>
+    settings._tag === "Right"
+      ? Cognito.makeSavedSession({
+        region: settings.right.region,
+        clientId: settings.right.scientist_client_id,
+        key: options.key,
+        loginHint: options.loginHint,
+        ...options.aws
+      })
+      : Effect.succeed(AuthProvider.make({
+        key: options.key,
+        acquire: Effect.fail(
+          new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: `there is no usable saved login: ${options.loginHint}` })
+        ),
+        refresh: () => Effect.fail(settings.left)
+      })))
+
+/**
  * Detects the source and builds its provider and store.
  *
  * @since 0.1.0
@@ -127,22 +158,7 @@ export const detect = (
       const tokens = yield* store.load("toshi")
       if (Option.isSome(tokens)) {
         yield* overriding(`the saved login in ${credentialsPath}`)
-        const settings = yield* Effect.either(CognitoConfig.require(["scientist_client_id"]))
-        const hint = "run `toshi login` to log in again"
-        const provider = settings._tag === "Right"
-          ? yield* Cognito.makeSavedSession({
-            region: settings.right.region,
-            clientId: settings.right.scientist_client_id,
-            key: "toshi",
-            loginHint: hint,
-            ...options.aws
-          })
-          : AuthProvider.make({
-            key: "toshi",
-            acquire: Effect.fail(new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: `the saved login has expired: ${hint}` })),
-            // The saved token is served while valid; renewing it needs the Cognito settings.
-            refresh: () => Effect.fail(settings.left)
-          })
+        const provider = yield* makeSavedLogin({ key: "toshi", loginHint: "run `toshi login` to log in again", aws: options.aws })
         return { source: "SavedLogin", description: `the saved login in ${credentialsPath}`, provider, store } satisfies Result
       }
     }

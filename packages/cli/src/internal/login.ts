@@ -1,7 +1,7 @@
 import * as Prompt from "@effect/cli/Prompt"
 import * as Terminal from "@effect/platform/Terminal"
 import { AuthError, type AuthProvider } from "@toshi/core"
-import { Browser, ClientAuth, Cognito, OAuth2, Oidc, type RedirectReceiver } from "@toshi/providers"
+import { Browser, ClientAuth, Cognito, CognitoConfig, OAuth2, Oidc, type RedirectReceiver } from "@toshi/providers"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -91,7 +91,7 @@ export const provider = (
             "or add an OIDC profile for the pool's hosted UI in ~/.toshi/profiles.json"
         })
       }
-      const settings = yield* Session.cognitoSettings(["scientist_client_id"])
+      const settings = yield* CognitoConfig.require(["scientist_client_id"])
       const endpoint = yield* Session.awsEndpoint
       const common = {
         region: settings.region,

@@ -2,7 +2,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Path from "@effect/platform/Path"
 import { AuthError, AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenSet, TokenStore } from "@toshi/core"
-import { ClientAuth, Cognito, CognitoConfig, Detect, OAuth2, Oidc } from "@toshi/providers"
+import { ClientAuth, Detect, OAuth2, Oidc } from "@toshi/providers"
 import { CredentialsFile, FileTokenStore } from "@toshi/stores"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
@@ -45,9 +45,6 @@ export const saved = (profile: Profile.Profile): Effect.Effect<Saved, never, Fil
 
 const loginHint = (profile: Profile.Profile) =>
   profile.name === Profile.defaultProfile.name ? "run `toshi login`" : `run \`toshi login --profile ${profile.name}\``
-
-/** A Cognito profile's settings; the region has its default. */
-export const cognitoSettings = <K extends Exclude<CognitoConfig.Key, "region">>(keys: ReadonlyArray<K>) => CognitoConfig.require(keys)
 
 /** Renews a saved OIDC session with its refresh token; it cannot log in by itself. */
 const oidcSession = (profile: Profile.OidcProfile): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
@@ -116,20 +113,11 @@ export const savedLogin = (profile: Profile.Profile): Effect.Effect<Session, nev
       return { provider: yield* oidcSession(profile), store: file.store, description: file.path, source: "Oidc" as const }
     }
     const endpoint = yield* awsEndpoint
-    const settings = yield* Effect.either(cognitoSettings(["scientist_client_id"]))
-    const provider = settings._tag === "Right"
-      ? yield* Cognito.makeSavedSession({
-        region: settings.right.region,
-        clientId: settings.right.scientist_client_id,
-        endpoint,
-        key: profile.name,
-        loginHint: loginHint(profile)
-      })
-      : AuthProvider.make({
-        key: profile.name,
-        acquire: Effect.fail(new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: loginHint(profile) })),
-        refresh: () => Effect.fail(settings.left)
-      })
+    const provider = yield* Detect.makeSavedLogin({
+      key: profile.name,
+      loginHint: loginHint(profile),
+      aws: endpoint === undefined ? undefined : { endpoint }
+    })
     return { provider, store: file.store, description: file.path, source: "SavedLogin" as const }
   })
 
