@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Aws from "./internal/aws.js"
+import * as Memo from "./internal/memo.js"
 import * as Secrets from "./internal/secrets.js"
 
 /**
@@ -30,16 +31,17 @@ export interface Options {
 /** API keys do not expire on their own; renewal is only ever a re-read of the same key. */
 const keyLifetime = "3650 days"
 
-/**
- * @since 0.1.0
- * @category constructors
- */
-export const make = (options: Options): AuthProvider.AuthProviderService => {
+/** A provider over a key that `apiKey` reads, sent in `options.header`. */
+const fromKey = (
+  apiKey: Effect.Effect<Redacted.Redacted<string>, AuthError.AuthError>,
+  options: { readonly header?: string | undefined; readonly key: string }
+): AuthProvider.AuthProviderService => {
   const header = (options.header ?? "x-api-key").toLowerCase()
   return AuthProvider.make({
-    key: options.key ?? "api-key",
+    key: options.key,
     acquire: Effect.gen(function*() {
-      if (Redacted.value(options.apiKey).trim() === "") {
+      const value = yield* apiKey
+      if (Redacted.value(value).trim() === "") {
         return yield* new AuthError.NoCredentialsError({
           reason: "NotConfigured",
           description: "the API key is empty: set it (e.g. NZSHM22_TOSHI_API_KEY) or log in instead"
@@ -47,7 +49,7 @@ export const make = (options: Options): AuthProvider.AuthProviderService => {
       }
       const now = yield* DateTime.now
       return TokenSet.make({
-        accessToken: options.apiKey,
+        accessToken: value,
         tokenType: "ApiKey",
         issuedAt: now,
         expiresAt: DateTime.addDuration(now, keyLifetime)
@@ -56,6 +58,13 @@ export const make = (options: Options): AuthProvider.AuthProviderService => {
     headers: (tokens) => ({ [header]: Redacted.value(tokens.accessToken) })
   })
 }
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): AuthProvider.AuthProviderService =>
+  fromKey(Effect.succeed(options.apiKey), { header: options.header, key: options.key ?? "api-key" })
 
 /**
  * @since 0.1.0
@@ -115,22 +124,14 @@ export interface SecretOptions extends Aws.AwsOptions {
 export const makeFromSecret = (options: SecretOptions): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<HttpClient.HttpClient>()
-    const read = Effect.gen(function*() {
-      const json = yield* Secrets.readJson({ ...options, secretId: options.secretId, region: options.region, timeout: options.timeout })
-      const keys = yield* Secrets.requireKeys(json, [options.jsonKey], { subject: "API key", source: `Secrets Manager secret ${options.secretId}` })
-      return make({ apiKey: Redacted.make(keys[options.jsonKey]!), header: options.header, key: options.key ?? `api-key:${options.secretId}` })
-    })
-    let cached: AuthProvider.AuthProviderService | undefined
-    const lock = yield* Effect.makeSemaphore(1)
-    const provider = lock.withPermits(1)(Effect.suspend(() =>
-      cached !== undefined ? Effect.succeed(cached) : Effect.tap(read, (p) => Effect.sync(() => (cached = p)))
-    ))
-    const header = (options.header ?? "x-api-key").toLowerCase()
-    return AuthProvider.make({
-      key: options.key ?? `api-key:${options.secretId}`,
-      acquire: Effect.provide(Effect.flatMap(provider, (p) => p.acquire), context),
-      headers: (tokens) => ({ [header]: Redacted.value(tokens.accessToken) })
-    })
+    const apiKey = yield* Memo.successOnce(
+      Effect.gen(function*() {
+        const json = yield* Secrets.readJson({ ...options, secretId: options.secretId, region: options.region, timeout: options.timeout })
+        const keys = yield* Secrets.requireKeys(json, [options.jsonKey], { subject: "API key", source: `Secrets Manager secret ${options.secretId}` })
+        return Redacted.make(keys[options.jsonKey]!)
+      }).pipe(Effect.provide(context))
+    )
+    return fromKey(apiKey.get, { header: options.header, key: options.key ?? `api-key:${options.secretId}` })
   })
 
 /**

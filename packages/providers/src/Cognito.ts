@@ -33,6 +33,7 @@ import * as IdToken from "./IdToken.js"
 import * as Aws from "./internal/aws.js"
 import * as Callback from "./internal/callback.js"
 import * as Http from "./internal/http.js"
+import * as Memo from "./internal/memo.js"
 import * as Secrets from "./internal/secrets.js"
 import * as OAuth2 from "./OAuth2.js"
 
@@ -429,8 +430,6 @@ export const makeM2m = (options: M2mOptions): Effect.Effect<AuthProvider.AuthPro
     const domain = normalizeDomain(options.domain)
     const scope = options.scope ?? defaultM2mScope
     const source = `Secrets Manager secret ${options.secretArn}`
-    let cached: M2mCredentials | undefined
-    const lock = yield* Effect.makeSemaphore(1)
 
     const readCredentials = Effect.gen(function*() {
       const region = Aws.regionOfArn(options.secretArn)
@@ -445,12 +444,7 @@ export const makeM2m = (options: M2mOptions): Effect.Effect<AuthProvider.AuthPro
       return { clientId: keys.client_id, clientSecret: Redacted.make(keys.client_secret) }
     })
     // Read once; a failed read is not remembered, so the next attempt reads again.
-    const credentials = (reread: boolean) =>
-      lock.withPermits(1)(Effect.suspend(() =>
-        cached !== undefined && !reread
-          ? Effect.succeed(cached)
-          : Effect.tap(readCredentials, (read) => Effect.sync(() => (cached = read)))
-      ))
+    const credentials = yield* Memo.successOnce(readCredentials)
     const grant = (creds: M2mCredentials) =>
       Effect.flatMap(
         OAuth2.makeClientCredentials({
@@ -462,12 +456,12 @@ export const makeM2m = (options: M2mOptions): Effect.Effect<AuthProvider.AuthPro
         (provider) => provider.acquire
       )
     const acquire = Effect.gen(function*() {
-      const first = yield* credentials(false)
+      const first = yield* credentials.get
       return yield* grant(first).pipe(
         Effect.catchIf(
           (error) => error._tag === "LoginFailedError" && error.reason === "InvalidClient",
           (error) =>
-            Effect.flatMap(credentials(true), (fresh) =>
+            Effect.flatMap(credentials.reload, (fresh) =>
               fresh.clientId === first.clientId && Redacted.value(fresh.clientSecret) === Redacted.value(first.clientSecret)
                 ? Effect.fail(error)
                 : grant(fresh))

@@ -111,14 +111,6 @@ export const describe = (error: unknown): { readonly name: string; readonly stat
 })
 
 /**
- * Runs an SDK call with the fiber's interruption wired to the SDK's abort signal.
- *
- * @internal
- */
-export const send = <A, E>(call: (signal: AbortSignal) => Promise<A>, onError: (error: unknown) => E): Effect.Effect<A, E> =>
-  Effect.tryPromise({ try: call, catch: onError })
-
-/**
  * The region of an ARN (`arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:name`).
  *
  * @internal
