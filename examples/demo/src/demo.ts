@@ -117,11 +117,7 @@ const cliSession = (bin: string, home: string) =>
       Effect.promise(() =>
         startAws({
           region: cognito.region,
-          identityProviders: [{
-            loginKey: `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`,
-            issuer: `${cognito.endpoint}/${cognito.userPoolId}`,
-            jwksUri: cognito.jwksUri
-          }],
+          identityProviders: [cognito.identityProvider],
           upstream: cognito.endpoint
         })
       ),

@@ -26,11 +26,7 @@ beforeAll(async () => {
     otpUsers: ["ada@example.org"],
     m2mClients: [m2mClient],
     secrets: { "toshi/m2m": JSON.stringify({ client_id: m2mClient.clientId, client_secret: m2mClient.clientSecret }) },
-    identityProviders: [{
-      loginKey: `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`,
-      issuer: `${cognito.endpoint}/${cognito.userPoolId}`,
-      jwksUri: cognito.jwksUri
-    }],
+    identityProviders: [cognito.identityProvider],
     upstream: cognito.endpoint
   })
 }, 120_000)

@@ -15,6 +15,7 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand
 } from "@aws-sdk/client-cognito-identity-provider"
+import type { AwsIdentityProvider } from "./Aws.js"
 
 /**
  * A seeded user of the local pool.
@@ -45,6 +46,11 @@ export interface LocalCognito {
   /** The pool's JWKS, as Cognito serves it. */
   readonly jwksUri: string
   readonly users: ReadonlyArray<CognitoUser>
+  /**
+   * The pool as an Identity Pool provider: pass it to `startAws({ identityProviders })` so that
+   * the emulator's Identity Pool trusts this pool's ID tokens under AWS's login key for it.
+   */
+  readonly identityProvider: AwsIdentityProvider
   readonly stop: () => Promise<void>
 }
 
@@ -148,6 +154,11 @@ export const startCognito = async (options: { readonly region?: string } = {}): 
       clientId: client.UserPoolClient!.ClientId!,
       jwksUri: `${endpoint}/${userPoolId}/.well-known/jwks.json`,
       users,
+      identityProvider: {
+        loginKey: `cognito-idp.${region}.amazonaws.com/${userPoolId}`,
+        issuer: `${endpoint}/${userPoolId}`,
+        jwksUri: `${endpoint}/${userPoolId}/.well-known/jwks.json`
+      },
       stop
     }
   } catch (error) {

@@ -518,10 +518,9 @@ describe("AWS emulator in front of cognito-local", () => {
 
   beforeAll(async () => {
     cognito = await startCognito()
-    const issuer = `${cognito.endpoint}/${cognito.userPoolId}`
     aws = await startAws({
       identityProviders: [
-        { loginKey: `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`, issuer, jwksUri: cognito.jwksUri },
+        cognito.identityProvider,
         // The right keys under the wrong issuer: tells an issuer check apart from a signature check.
         { loginKey: "wrong-issuer.example.org", issuer: "https://cognito-idp.example.org/pool", jwksUri: cognito.jwksUri }
       ],
@@ -570,7 +569,7 @@ describe("AWS emulator in front of cognito-local", () => {
   it("accepts cognito-local's ID tokens in the Identity Pool, and checks their issuer", async () => {
     const login = await passwordLogin(cognito.users[0]!.password)
     const idToken = login.AuthenticationResult!.IdToken!
-    const loginKey = `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`
+    const loginKey = cognito.identityProvider.loginKey
     const { IdentityId } = await clients.identity.send(new GetIdCommand({ IdentityPoolId: aws.identityPoolId, Logins: { [loginKey]: idToken } }))
     const issued = await clients.identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: { [loginKey]: idToken } }))
     assert.match(issued.Credentials!.AccessKeyId!, /^ASIA/)

@@ -44,11 +44,7 @@ beforeAll(async () => {
       "toshi/rotating": JSON.stringify({ client_id: m2mClient.clientId, client_secret: "an-old-secret" }),
       NZSHM22_TOSHI_API_SECRET_TEST: JSON.stringify({ NZSHM22_TOSHI_API_KEY_TEST: apiKeyTest })
     },
-    identityProviders: [{
-      loginKey: `cognito-idp.${cognito.region}.amazonaws.com/${cognito.userPoolId}`,
-      issuer: `${cognito.endpoint}/${cognito.userPoolId}`,
-      jwksUri: cognito.jwksUri
-    }],
+    identityProviders: [cognito.identityProvider],
     upstream: cognito.endpoint
   })
 }, 60_000)
