@@ -154,7 +154,6 @@ const classify = (phase: Http.Phase, error: unknown): AuthError.LoginFailedError
   const { message, name, status } = Aws.describe(error)
   const fail = (reason: Parameters<typeof Http.toError>[1]["reason"], description: string) =>
     Http.toError(phase, { reason, description, cause: error })
-  if (Aws.isThrottling(name)) return fail("RateLimited", `Cognito is throttling requests (${name})`)
   switch (name) {
     case "NotAuthorizedException":
     case "InvalidPasswordException":
@@ -176,13 +175,9 @@ const classify = (phase: Http.Phase, error: unknown): AuthError.LoginFailedError
     case "InvalidParameterException":
     case "InvalidUserPoolConfigurationException":
       return fail("InvalidConfig", `Cognito rejected the request: ${message} (check the client id, region and the client's allowed auth flows)`)
-    case "TimeoutError":
-      return fail("Timeout", `Cognito did not answer in time (${message})`)
-    case "NetworkingError":
-      return fail("Transport", `could not reach Cognito: ${message}`)
   }
-  if (status !== undefined && status >= 500) return fail("ServerError", `Cognito answered ${status} (${name})`)
-  if (status === undefined) return fail("Transport", `could not reach Cognito: ${message}`)
+  const retryable = Aws.transient("Cognito", error)
+  if (retryable !== undefined) return fail(retryable.reason, retryable.description)
   return fail("InvalidResponse", `Cognito answered ${status} (${name}): ${message}`)
 }
 

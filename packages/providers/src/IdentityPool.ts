@@ -69,10 +69,9 @@ export interface IdentityPoolService {
 export class IdentityPool extends Context.Tag("@toshi/providers/IdentityPool")<IdentityPool, IdentityPoolService>() {}
 
 const classify = (operation: "GetId" | "GetCredentialsForIdentity", error: unknown): AuthError.IdentityPoolError => {
-  const { message, name, status } = Aws.describe(error)
+  const { message, name } = Aws.describe(error)
   const fail = (reason: AuthError.IdentityPoolError["reason"], description: string) =>
     new AuthError.IdentityPoolError({ reason, description, cause: error })
-  if (Aws.isThrottling(name)) return fail("RateLimited", `Cognito Identity is throttling ${operation} (${name})`)
   switch (name) {
     case "NotAuthorizedException":
       return fail("NotAuthorized", `the identity pool refused the ID token (${message})`)
@@ -81,13 +80,9 @@ const classify = (operation: "GetId" | "GetCredentialsForIdentity", error: unkno
     case "InvalidParameterException":
     case "InvalidIdentityPoolConfigurationException":
       return fail(operation === "GetId" ? "GetIdFailed" : "GetCredentialsFailed", `${operation} was refused (${name}): ${message}`)
-    case "TimeoutError":
-      return fail("Timeout", `Cognito Identity did not answer ${operation} in time`)
-    case "NetworkingError":
-      return fail("Transport", `could not reach Cognito Identity: ${message}`)
   }
-  if (status !== undefined && status >= 500) return fail("ServerError", `Cognito Identity answered ${status} to ${operation} (${name})`)
-  if (status === undefined) return fail("Transport", `could not reach Cognito Identity: ${message}`)
+  const retryable = Aws.transient(`Cognito Identity (${operation})`, error)
+  if (retryable !== undefined) return fail(retryable.reason, retryable.description)
   return fail(operation === "GetId" ? "GetIdFailed" : "GetCredentialsFailed", `${operation} was refused (${name}): ${message}`)
 }
 

@@ -120,10 +120,22 @@ export const regionOfArn = (arn: string): string | undefined => {
   return parts.length >= 6 && parts[0] === "arn" && parts[3] !== "" ? parts[3] : undefined
 }
 
+const throttling = new Set(["TooManyRequestsException", "ThrottlingException", "LimitExceededException", "Throttling", "RequestLimitExceeded"])
+
 /**
- * Throttling and AWS's own failures are worth retrying; the rest are answers.
+ * The failures of any AWS call that are worth retrying (throttling, a timeout, the network, AWS's
+ * own 5xx), described for `service`; `undefined` for an answer, which each caller reads its own way.
  *
  * @internal
  */
-export const isThrottling = (name: string) =>
-  ["TooManyRequestsException", "ThrottlingException", "LimitExceededException", "Throttling", "RequestLimitExceeded"].includes(name)
+export const transient = (
+  service: string,
+  error: unknown
+): { readonly reason: "RateLimited" | "Timeout" | "Transport" | "ServerError"; readonly description: string } | undefined => {
+  const { message, name, status } = describe(error)
+  if (throttling.has(name)) return { reason: "RateLimited", description: `${service} is throttling requests (${name})` }
+  if (name === "TimeoutError") return { reason: "Timeout", description: `${service} did not answer in time (${message})` }
+  if (name === "NetworkingError" || status === undefined) return { reason: "Transport", description: `could not reach ${service}: ${message}` }
+  if (status >= 500) return { reason: "ServerError", description: `${service} answered ${status} (${name})` }
+  return undefined
+}

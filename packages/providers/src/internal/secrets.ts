@@ -23,8 +23,7 @@ export const readJson = (
     const output = yield* Effect.tryPromise({
       try: (signal) => client.send(new GetSecretValueCommand({ SecretId: options.secretId }), { abortSignal: signal }),
       catch: (error) => {
-        const { message, name, status } = Aws.describe(error)
-        if (Aws.isThrottling(name)) return fail("RateLimited", `Secrets Manager is throttling requests (${name})`, error)
+        const { message, name } = Aws.describe(error)
         switch (name) {
           case "ResourceNotFoundException":
             return fail("InvalidConfig", `${where} does not exist in ${options.region} (ResourceNotFoundException): check the ARN`, error)
@@ -37,13 +36,9 @@ export const readJson = (
             return fail("AccessDenied", `Secrets Manager could not decrypt ${where} (DecryptionFailure): the role needs kms:Decrypt on the secret's key`, error)
           case "CredentialsProviderError":
             return fail("InvalidConfig", `no AWS credentials to read ${where}: run inside AWS with a role, or set AWS_PROFILE or AWS_ACCESS_KEY_ID`, error)
-          case "TimeoutError":
-            return fail("Timeout", `Secrets Manager did not answer in time (${message})`, error)
-          case "NetworkingError":
-            return fail("Transport", `could not reach Secrets Manager: ${message}`, error)
         }
-        if (status !== undefined && status >= 500) return fail("ServerError", `Secrets Manager answered ${status} (${name})`, error)
-        if (status === undefined) return fail("Transport", `could not reach Secrets Manager: ${message}`, error)
+        const retryable = Aws.transient("Secrets Manager", error)
+        if (retryable !== undefined) return fail(retryable.reason, retryable.description, error)
         return fail("InvalidConfig", `Secrets Manager refused to read ${where} (${name}): ${message}`, error)
       }
     }).pipe(Effect.ensuring(Effect.sync(() => client.destroy())))
