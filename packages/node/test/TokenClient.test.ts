@@ -126,8 +126,17 @@ describe("createTokenClient, each provider kind against the local servers", () =
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "toshi-browser-"))
     const script = path.join(dir, "browser.mjs")
     fs.writeFileSync(script, `await fetch("http://127.0.0.1:${(relay.address() as AddressInfo).port}/", { method: "POST", body: process.argv[2] })\n`)
-    const saved = process.env["BROWSER"]
-    process.env["BROWSER"] = `${process.execPath} ${script}`
+    // The opener judges by the environment: CI (set on CI machines), SSH and TOSHI_NO_BROWSER would
+    // each rule out any browser, so this test sets exactly the environment of a desktop session.
+    const browserEnv = { BROWSER: `${process.execPath} ${script}`, CI: undefined, TOSHI_NO_BROWSER: undefined, SSH_CONNECTION: undefined, SSH_TTY: undefined }
+    const saved = Object.fromEntries(Object.keys(browserEnv).map((name) => [name, process.env[name]]))
+    const setEnv = (values: Record<string, string | undefined>) => {
+      for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    }
+    setEnv(browserEnv)
     try {
       const opened: Array<string> = []
       const token = await using({
@@ -142,8 +151,7 @@ describe("createTokenClient, each provider kind against the local servers", () =
       assert.isAbove(token.length, 10)
       assert.strictEqual(opened.length, 1)
     } finally {
-      if (saved === undefined) delete process.env["BROWSER"]
-      else process.env["BROWSER"] = saved
+      setEnv(saved)
       relay.close()
     }
   })
