@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Cli from "./Cli.js"
 import * as ExitCode from "./ExitCode.js"
+import * as Colour from "./internal/colour.js"
 import { UsageError } from "./Profile.js"
 
 /** What an error means for the exit code, and what (if anything) still has to be printed. */
@@ -48,7 +49,8 @@ export const main = (argv: ReadonlyArray<string>): void => {
     Effect.catchAllDefect((defect) => {
       exitCode = ExitCode.ExitCode.Unexpected
       return Console.error(`toshi: unexpected error (a bug: please report it): ${Cause.pretty(Cause.die(defect))}`)
-    })
+    }),
+    Colour.policy(process, process.env)
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,

@@ -81,11 +81,21 @@ describe("toshi --help", () => {
     for (const word of ["login", "logout", "token", "whoami", "aws-creds", "status", "EXIT CODES", "not logged in"]) {
       assert.include(help.stdout, word)
     }
+    // Piped output is plain text: no ANSI styles from @effect/cli's help or its usage errors.
+    assert.notInclude(help.stdout, "\x1b[")
     const login = await toshi(["login", "--help"], { home: dir })
     assert.include(login.stdout, "--password-stdin")
     assert.include(login.stdout, "--relogin")
-    const unknown = await toshi(["frobnicate"], { home: dir })
+    const unknown = await toshi(["frobnicate"], { home: dir, env: { NO_COLOR: "" } })
     assert.strictEqual(unknown.code, 2)
+    assert.include(unknown.stderr, "Invalid subcommand")
+    assert.notInclude(unknown.stderr, "\x1b[")
+    // A terminal keeps the styles, unless NO_COLOR says otherwise.
+    const styled = await runInTerminal(bin, ["--help"], { home: dir, env: { NO_COLOR: "" }, answers: [] })
+    assert.include(styled.screen, "\x1b[")
+    const unstyled = await runInTerminal(bin, ["--help"], { home: dir, answers: [] })
+    assert.include(unstyled.screen, "EXIT CODES")
+    assert.notInclude(unstyled.screen, "\x1b[")
   })
 })
 
