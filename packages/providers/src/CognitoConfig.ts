@@ -91,10 +91,12 @@ export const require = <K extends Exclude<Key, "region">>(
     }
     const missing = keys.filter((key) => !present.has(key))
     if (missing.length > 0) {
+      // Name the file the person can edit: the one TOSHI_COGNITO_CONFIG names, else the usual place.
+      const file = yield* Effect.orElseSucceed(Config.nonEmptyString("TOSHI_COGNITO_CONFIG"), () => "~/.toshi/auth_config.json")
       return yield* new AuthError.ConfigIncompleteError({
         subject: "Cognito",
         missing,
-        source: `auth_config.json or ${missing.map((key) => variables[key]).join(", ")}`,
+        source: `${file} or the environment: ${missing.map((key) => variables[key]).join(", ")}`,
         reason: "MissingKeys"
       })
     }

@@ -54,6 +54,10 @@ describe("CognitoConfig", () => {
       assert.deepStrictEqual(error.missing, ["user_pool_id", "identity_pool_id"])
       assert.include(error.message, "Cognito config missing required keys: user_pool_id, identity_pool_id")
       assert.include(error.message, "NZSHM22_TOSHI_COGNITO_IDENTITY_POOL_ID")
+      // The file to edit is named: the usual place, or the one TOSHI_COGNITO_CONFIG names.
+      assert.include(error.message, "~/.toshi/auth_config.json")
+      const named = yield* Effect.flip(withConfig(CognitoConfig.require(["user_pool_id"]), { TOSHI_COGNITO_CONFIG: file }, file))
+      assert.include(named.message, `(read from ${file} or the environment: NZSHM22_TOSHI_COGNITO_USER_POOL_ID)`)
       const ok = yield* withConfig(
         CognitoConfig.require(["user_pool_id"]),
         { NZSHM22_TOSHI_COGNITO_USER_POOL_ID: "p", NZSHM22_TOSHI_COGNITO_REGION: "us-west-2" },
