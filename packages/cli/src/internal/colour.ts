@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 // Select Graphic Rendition sequences: the only ANSI codes @effect/cli's help writes.
 const SGR = /\x1b\[[0-9;]*m/g
 
-/** `text` without its ANSI styles; anything not a string as it is. */
+/** A string without its ANSI styles; anything else as it is. */
 export const plain = (value: unknown): unknown => typeof value === "string" ? value.replace(SGR, "") : value
 
 /** Whether a stream may be styled, judged as no-color.org and most command-line tools do. */
