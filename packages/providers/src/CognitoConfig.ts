@@ -73,6 +73,12 @@ export const config: Config.Config<Settings> = Config.all({
   identity_pool_id: optional(variables.identity_pool_id)
 })
 
+/** The settings file `TOSHI_COGNITO_CONFIG` names, if it names one. */
+const namedFile: Effect.Effect<Option.Option<string>> = Effect.orElseSucceed(
+  Config.option(Config.nonEmptyString("TOSHI_COGNITO_CONFIG")),
+  () => Option.none<string>()
+)
+
 /**
  * The settings `keys` name, or a `ConfigIncompleteError` listing every one that is missing.
  *
@@ -92,7 +98,7 @@ export const require = <K extends Exclude<Key, "region">>(
     const missing = keys.filter((key) => !present.has(key))
     if (missing.length > 0) {
       // Name the file the person can edit: the one TOSHI_COGNITO_CONFIG names, else the usual place.
-      const file = yield* Effect.orElseSucceed(Config.nonEmptyString("TOSHI_COGNITO_CONFIG"), () => "~/.toshi/auth_config.json")
+      const file = Option.getOrElse(yield* namedFile, () => "~/.toshi/auth_config.json")
       return yield* new AuthError.ConfigIncompleteError({
         subject: "Cognito",
         missing,
@@ -133,7 +139,7 @@ export const directory: Effect.Effect<string, never, Path.Path> = Effect.gen(fun
  * @category config
  */
 export const path: Effect.Effect<string, never, Path.Path> = Effect.gen(function*() {
-  const explicit = yield* Effect.orElseSucceed(Config.option(Config.nonEmptyString("TOSHI_COGNITO_CONFIG")), () => Option.none<string>())
+  const explicit = yield* namedFile
   if (Option.isSome(explicit)) return explicit.value
   const path = yield* Path.Path
   return path.join(yield* directory, "auth_config.json")
