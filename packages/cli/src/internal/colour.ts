@@ -12,20 +12,23 @@ import * as Effect from "effect/Effect"
 const SGR = /\x1b\[[0-9;]*m/g
 
 /** A string without its ANSI styles; anything else as it is. */
-export const plain = (value: unknown): unknown => typeof value === "string" ? value.replace(SGR, "") : value
+const plain = (value: unknown): unknown => typeof value === "string" ? value.replace(SGR, "") : value
+
+/** The part of an output stream the policy looks at (Node's `process.stdout` has it). */
+interface Stream {
+  readonly isTTY?: boolean | undefined
+}
 
 /** Whether a stream may be styled, judged as no-color.org and most command-line tools do. */
-export const allows = (
-  stream: { readonly isTTY?: boolean | undefined },
-  env: Readonly<Record<string, string | undefined>>
-): boolean => stream.isTTY === true && (env["NO_COLOR"] ?? "") === ""
+const allows = (stream: Stream, env: Readonly<Record<string, string | undefined>>): boolean =>
+  stream.isTTY === true && (env["NO_COLOR"] ?? "") === ""
 
 /**
  * Runs `effect` with a console that drops the styles from what it writes to a stream that may
  * not be styled: `log` and `info` go to standard output, `error` and `warn` to standard error.
  */
 export const policy = (
-  streams: { readonly stdout: { readonly isTTY?: boolean | undefined }; readonly stderr: { readonly isTTY?: boolean | undefined } },
+  streams: { readonly stdout: Stream; readonly stderr: Stream },
   env: Readonly<Record<string, string | undefined>>
 ) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
