@@ -181,6 +181,12 @@ const classify = (phase: Http.Phase, error: unknown): AuthError.LoginFailedError
   return fail("InvalidResponse", `Cognito answered ${status} (${name}): ${message}`)
 }
 
+/** What a user-pool call answered, and when its request left. */
+interface Answer<A> {
+  readonly output: A
+  readonly sentAt: DateTime.Utc
+}
+
 /** A user-pool client with the calls every flow makes, built once per provider. */
 const pool = (options: PoolOptions & { readonly username: string }) =>
   Effect.map(Aws.clientConfig(options), (config) => {
@@ -189,8 +195,11 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
       options.clientSecret === undefined
         ? Effect.succeed(parameters)
         : Effect.map(secretHash(options.clientSecret, options.username, options.clientId), (SECRET_HASH) => ({ ...parameters, SECRET_HASH }))
-    const sdk = <A>(phase: Http.Phase, call: (signal: AbortSignal) => Promise<A>) =>
-      Effect.tryPromise({ try: call, catch: (error) => classify(phase, error) })
+    // Each answer carries when its request left: the tokens' lifetimes count from then (see
+    // `Http.toTokenSet`), not from after the answer and the ID token's check.
+    const sdk = <A>(phase: Http.Phase, call: (signal: AbortSignal) => Promise<A>): Effect.Effect<Answer<A>, AuthError.LoginFailedError | AuthError.RefreshFailedError> =>
+      Effect.flatMap(DateTime.now, (sentAt) =>
+        Effect.map(Effect.tryPromise({ try: call, catch: (error) => classify(phase, error) }), (output) => ({ output, sentAt })))
 
     const initiate = (phase: Http.Phase, flow: "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "CUSTOM_AUTH", parameters: Record<string, string>) =>
       Effect.flatMap(withHash(parameters), (AuthParameters) =>
@@ -215,7 +224,7 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
 
     const toTokens = (
       phase: Http.Phase,
-      output: InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput,
+      { output, sentAt: now }: Answer<InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput>,
       previous?: TokenSet.TokenSet
     ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
       Effect.gen(function*() {
@@ -234,7 +243,6 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
         if (result.IdToken !== undefined && options.idToken !== undefined) {
           yield* IdToken.validate(result.IdToken, { ...options.idToken, clientId: options.clientId, phase, timeout: options.timeout })
         }
-        const now = yield* DateTime.now
         // Cognito sends ExpiresIn; emulators may not, and the token's own `exp` is as good.
         const expiresAt = result.ExpiresIn !== undefined
           ? DateTime.addDuration(now, Duration.seconds(result.ExpiresIn))
@@ -255,7 +263,7 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
         ? Effect.fail(new AuthError.RefreshFailedError({ reason: "InvalidGrant", description: "the session has no refresh token" }))
         : Effect.flatMap(
           initiate("refresh", "REFRESH_TOKEN_AUTH", { REFRESH_TOKEN: Redacted.value(current.refreshToken) }),
-          (output) => toTokens("refresh", output, current)
+          (answer) => toTokens("refresh", answer, current)
         )
 
     return { initiate, respond, toTokens, refresh }
@@ -289,7 +297,7 @@ export const makeUserPassword = (
   providerOf(options, (p) =>
     Effect.flatMap(
       p.initiate("login", "USER_PASSWORD_AUTH", { USERNAME: options.username, PASSWORD: Redacted.value(options.password) }),
-      (output) => p.toTokens("login", output)
+      (answer) => p.toTokens("login", answer)
     ))
 
 /**
@@ -360,22 +368,22 @@ export const makeCustomAuthOtp = (
 ): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
   providerOf(options, (p) =>
     Effect.gen(function*() {
-      let output: InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput = yield* p.initiate(
+      let answer: Answer<InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput> = yield* p.initiate(
         "login",
         "CUSTOM_AUTH",
         { USERNAME: options.username }
       )
-      for (let attempt = 1; output.ChallengeName === "CUSTOM_CHALLENGE"; attempt++) {
+      for (let attempt = 1; answer.output.ChallengeName === "CUSTOM_CHALLENGE"; attempt++) {
         if (attempt > maxOtpAttempts) break
-        const answer = yield* Callback.call(
-          () => options.otp({ username: options.username, destination: destinationOf(output), attempt }),
+        const given = yield* Callback.call(
+          () => options.otp({ username: options.username, destination: destinationOf(answer.output), attempt }),
           (cause) => new AuthError.LoginFailedError({ reason: "ExternalFailed", description: "getting the one-time code failed", cause })
         )
-        const code = (Redacted.isRedacted(answer) ? Redacted.value(answer) : answer).trim()
+        const code = (Redacted.isRedacted(given) ? Redacted.value(given) : given).trim()
         if (code === "") {
           return yield* new AuthError.LoginFailedError({ reason: "InvalidCredentials", description: "no one-time code was given" })
         }
-        output = yield* p.respond(output.Session, code).pipe(
+        answer = yield* p.respond(answer.output.Session, code).pipe(
           Effect.mapError((error) =>
             error.reason === "InvalidCredentials"
               ? new AuthError.LoginFailedError({
@@ -387,7 +395,7 @@ export const makeCustomAuthOtp = (
           )
         )
       }
-      return yield* p.toTokens("login", output)
+      return yield* p.toTokens("login", answer)
     }))
 
 const destinationOf = (output: { readonly ChallengeParameters?: Record<string, string> | undefined }) => {

@@ -60,8 +60,9 @@ export const make = (options: Options): AuthProvider.AuthProviderService => {
   return AuthProvider.make({
     key: options.key,
     acquire: Effect.gen(function*() {
-      const result = yield* call
+      // Read before the call: an `expiresIn` counts from no later than when the function was asked.
       const now = yield* DateTime.now
+      const result = yield* call
       const accessToken = result === null || result === undefined
         ? ""
         : typeof result === "string"

@@ -98,6 +98,7 @@ const grant = (
   previousScope?: ReadonlyArray<string>
 ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    const sentAt = yield* DateTime.now
     const response = yield* Token.requestToken({
       endpoint: options.tokenEndpoint,
       auth: options.client,
@@ -114,7 +115,7 @@ const grant = (
         timeout: options.timeout ?? defaultTimeout
       })
     }
-    return Token.toTokenSet(response, { now: yield* DateTime.now, requestedScope: options.scope ?? previousScope })
+    return Token.toTokenSet(response, { sentAt, requestedScope: options.scope ?? previousScope })
   })
 
 /** The refresh-token grant (RFC 6749 §6), shared by every provider that gets a refresh token. */

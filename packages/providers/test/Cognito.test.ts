@@ -1,5 +1,5 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthError, Jwt, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
 import { type LocalCognito, startCognito } from "@toshi/devserver"
@@ -43,6 +43,21 @@ describe("Cognito.userPassword against cognito-local, through the real AWS SDK",
     assert.notStrictEqual(Redacted.value(renewed.accessToken), Redacted.value(first.accessToken))
     // REFRESH_TOKEN_AUTH returns no refresh token: the old one stays.
     assert.strictEqual(Redacted.value(renewed.refreshToken!), Redacted.value(first.refreshToken!))
+  })
+
+  it("a token's life counts from when the request left, not from when a slow answer came", async () => {
+    // Every answer is handed on 300 ms after it arrived (the SDK's calls run on the live clock).
+    let arrived = 0
+    const slowNetwork = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(HttpClient.HttpClient, HttpClient.tap(() => Effect.zipRight(Effect.sync(() => (arrived = Date.now())), Effect.sleep("300 millis"))))
+    ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    const before = Date.now()
+    const tokens = await Effect.runPromise(
+      Effect.flatMap(Cognito.makeUserPassword(options()), (p) => p.acquire).pipe(Effect.provide(slowNetwork))
+    )
+    assert.isAtLeast(tokens.issuedAt!.epochMillis, before)
+    assert.isAtMost(tokens.issuedAt!.epochMillis, arrived)
   })
 
   it("a wrong password, an unknown user and an unknown client are typed errors", async () => {

@@ -41,6 +41,17 @@ describe("External", () => {
       assert.strictEqual(yield* manager.authorizationHeader, "Bearer t2")
     }))
 
+  it.effect("expiresIn counts from when the function was asked, however long it took", () =>
+    Effect.gen(function*() {
+      const provider = External.make({
+        key: "ext",
+        getToken: () => Effect.as(TestClock.adjust("20 seconds"), { accessToken: "slow-token", expiresIn: 60 })
+      })
+      const tokens = yield* provider.acquire
+      assert.strictEqual(tokens.issuedAt!.epochMillis, 0)
+      assert.strictEqual(tokens.expiresAt.epochMillis, 60_000)
+    }))
+
   it.scoped("a JWT's exp claim sets the expiry when none is given", () =>
     Effect.gen(function*() {
       const token = jwtExpiringAt(3600)

@@ -1,13 +1,16 @@
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { AuthError, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
 import { ClientAuth, OAuth2 } from "@toshi/providers"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 
 /** A real server on 127.0.0.1 that answers every request with what the test sets. */
 const misbehaving = async () => {
@@ -56,6 +59,25 @@ describe("the token endpoint", () => {
       const posted = new URLSearchParams(server.seen[1]!.body)
       assert.strictEqual(posted.get("client_secret"), "s")
       assert.isUndefined(server.seen[1]!.headers.authorization)
+      yield* Effect.promise(server.close)
+    }))
+
+  it.effect("lifetimes count from when the request left, however long the answer took", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(200, { access_token: "at", token_type: "Bearer", expires_in: 60, refresh_token: "rt", refresh_expires_in: 600 }))
+      // A slow network, on the test clock: every answer arrives 10 seconds after its request.
+      const slowNetwork = Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.tap(() => TestClock.adjust("10 seconds"))))
+        .pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const sent = yield* Clock.currentTimeMillis
+      const tokens = yield* Effect.flatMap(
+        OAuth2.makeClientCredentials({ tokenEndpoint: server.url, client: ClientAuth.basic("c", Redacted.make("s")), timeout: "1 minute" }),
+        (p) => p.acquire
+      ).pipe(Effect.provide(slowNetwork))
+      assert.strictEqual(yield* Clock.currentTimeMillis, sent + 10_000)
+      assert.strictEqual(tokens.issuedAt!.epochMillis, sent)
+      assert.strictEqual(tokens.expiresAt.epochMillis, sent + 60_000)
+      assert.strictEqual(tokens.refreshExpiresAt!.epochMillis, sent + 600_000)
       yield* Effect.promise(server.close)
     }))
 

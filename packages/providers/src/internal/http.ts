@@ -307,18 +307,22 @@ const interpret = <A>(
  * A token set from a token response. Without `expires_in`, a JWT access token's own `exp` counts;
  * without either, `fallbackLifetime`.
  *
+ * Lifetimes count from `sentAt`, when the request left: the server started its clock somewhere
+ * between then and its answer, so counting from the answer (or from after the ID token's check,
+ * which may fetch keys) would believe a token valid for longer than the server meant.
+ *
  * @internal
  */
 export const toTokenSet = (response: TokenResponse, options: {
-  readonly now: DateTime.Utc
+  readonly sentAt: DateTime.Utc
   readonly requestedScope?: ReadonlyArray<string> | undefined
   readonly fallbackLifetime?: Duration.DurationInput | undefined
 }): TokenSet.TokenSet => {
   const expiresAt = response.expires_in !== undefined
-    ? DateTime.addDuration(options.now, Duration.seconds(response.expires_in))
+    ? DateTime.addDuration(options.sentAt, Duration.seconds(response.expires_in))
     : Option.getOrElse(
       Jwt.unverifiedExpiry(response.access_token),
-      () => DateTime.addDuration(options.now, options.fallbackLifetime ?? Duration.hours(1))
+      () => DateTime.addDuration(options.sentAt, options.fallbackLifetime ?? Duration.hours(1))
     )
   // RFC 6749 §5.1: a server that grants exactly the requested scope may leave `scope` out.
   // An empty `scope` is read as none at all: some servers send "" rather than leave it out.
@@ -328,13 +332,13 @@ export const toTokenSet = (response: TokenResponse, options: {
     accessToken: Redacted.make(response.access_token),
     // The scheme is case-insensitive; servers answer "bearer" as often as "Bearer".
     tokenType: response.token_type.toLowerCase() === "bearer" ? "Bearer" : response.token_type,
-    issuedAt: options.now,
+    issuedAt: options.sentAt,
     expiresAt,
     scope,
     ...(response.refresh_token === undefined ? {} : { refreshToken: Redacted.make(response.refresh_token) }),
     ...(response.refresh_expires_in === undefined || response.refresh_expires_in <= 0
       ? {}
-      : { refreshExpiresAt: DateTime.addDuration(options.now, Duration.seconds(response.refresh_expires_in)) }),
+      : { refreshExpiresAt: DateTime.addDuration(options.sentAt, Duration.seconds(response.refresh_expires_in)) }),
     ...(response.id_token === undefined ? {} : { idToken: Redacted.make(response.id_token) })
   })
 }
