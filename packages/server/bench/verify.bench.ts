@@ -1,8 +1,9 @@
 /**
  * JWT verifications per second, RS256 and ES256, in one run:
  * - raw: `crypto.verify` of the signature alone (the floor: what any verifier must pay);
- * - raw + payload decode and parse: the floor of a verifier that returns the claims (and so must
- *   decode and parse the payload; no other check);
+ * - minimal verifier: the token's text in, its claims out, and no check at all (the floor of any
+ *   verifier that returns claims: it must also build the signing input, decode the signature and
+ *   parse the payload);
  * - toshi: `JwtVerifier.verify` inside a running fiber (every check, no cache);
  * - toshi (verifyRequest): the Promise facade, one `await` per request;
  * - aws-jwt-verify: `CognitoJwtVerifier.verifySync`, its JWKS loaded beforehand;
@@ -44,8 +45,12 @@ interface Fixture {
   readonly token: string
   readonly jwk: jose.JWK
   readonly raw: () => boolean
-  /** raw, then the payload decoded and parsed: the least a verifier that returns the claims pays. */
-  readonly rawAndClaims: () => boolean
+  /**
+   * The least any verifier that takes the token's text and returns its claims must do: the signing
+   * input and the signature from the text, `crypto.verify`, the payload decoded and parsed. None
+   * of the checks (encoding, algorithm, key, claims).
+   */
+  readonly minimal: () => boolean
 }
 
 const fixture = async (alg: Alg): Promise<Fixture> => {
@@ -75,10 +80,14 @@ const fixture = async (alg: Alg): Promise<Fixture> => {
   const data = Buffer.from(token.slice(0, dot))
   const signature = Buffer.from(token.slice(dot + 1), "base64url")
   const key = alg === "RS256" ? publicKey : { key: publicKey, dsaEncoding: "ieee-p1363" as const }
-  const payload = token.slice(token.indexOf(".") + 1, dot)
   const raw = () => Crypto.verify("sha256", data, key, signature)
-  const rawAndClaims = () => raw() && typeof JSON.parse(Buffer.from(payload, "base64url").toString("utf8")).exp === "number"
-  return { alg, token, jwk, raw, rawAndClaims }
+  const minimal = () => {
+    const first = token.indexOf(".")
+    const last = token.lastIndexOf(".")
+    return Crypto.verify("sha256", Buffer.from(token.slice(0, last)), key, Buffer.from(token.slice(last + 1), "base64url")) &&
+      typeof JSON.parse(Buffer.from(token.slice(first + 1, last), "base64url").toString("utf8")).exp === "number"
+  }
+  return { alg, token, jwk, raw, minimal }
 }
 
 /** Operations per second of `batch(n)` (which performs n verifications), over one round. */
@@ -151,8 +160,8 @@ const main = async () => {
       ["raw crypto.verify", (n) => {
         for (let i = 0; i < n; i++) if (!f.raw()) throw new Error("raw")
       }],
-      ["raw + payload decode and parse", (n) => {
-        for (let i = 0; i < n; i++) if (!f.rawAndClaims()) throw new Error("raw + parse")
+      ["minimal verifier (no checks)", (n) => {
+        for (let i = 0; i < n; i++) if (!f.minimal()) throw new Error("minimal")
       }],
       ["toshi JwtVerifier.verify", (n) =>
         Effect.runSync(Effect.gen(function*() {
@@ -214,7 +223,7 @@ const main = async () => {
     allMet &&= met
     console.log(
       `  goals: toshi >= 0.8x raw: ${toshiRatio.toFixed(2)}x ${toshiRatio >= 0.8 ? "met" : "NOT met"} ` +
-        `(raw + payload decode and parse: ${ratioOf("raw + payload decode and parse").toFixed(2)}x); ` +
+        `(the minimal verifier: ${ratioOf("minimal verifier (no checks)").toFixed(2)}x); ` +
         `cached (fresh string) >= 10x raw: ${cachedRatio.toFixed(1)}x ${cachedRatio >= 10 ? "met" : "NOT met"}\n`
     )
   }
