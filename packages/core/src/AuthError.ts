@@ -71,9 +71,13 @@ export class RefreshFailedError extends Data.TaggedError("RefreshFailedError")<{
   }
 }
 
+// A refused client is a configuration problem, the same at login and at renewal (where a refused
+// re-acquire becomes a `RefreshFailedError`): one piece of advice, added by the message alone.
+const clientAdvice = ". The client was refused: check the client id and secret, and the client authentication method."
+
 const refreshAdvice: Record<RefreshFailedError["reason"], string> = {
   InvalidGrant: ". The refresh token is expired or revoked: log in again (e.g. `toshi login --relogin`).",
-  InvalidClient: ". The client id or secret was rejected: check the client configuration and its secret.",
+  InvalidClient: clientAdvice,
   Revoked: ". The session was revoked: log in again.",
   Rejected: ". The identity provider refused to renew the session: log in again or check the account.",
   Transport: ". The identity provider could not be reached: check the network, proxy and endpoint URL.",
@@ -118,7 +122,7 @@ export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return `Login failed (${this.reason}): ${this.description}`
+    return `Login failed (${this.reason}): ${this.description}${this.reason === "InvalidClient" ? clientAdvice : ""}`
   }
 }
 

@@ -54,6 +54,11 @@ describe("AuthError", () => {
     }
     const denied = AuthError.renewalError(new AuthError.LoginFailedError({ reason: "AccessDenied", description: "" }))
     assert.strictEqual(denied._tag === "RefreshFailedError" && denied.reason, "Rejected")
+    // A refused client says what to do once, whether it was refused at login or at a renewal.
+    const client = new AuthError.LoginFailedError({ reason: "InvalidClient", description: "invalid_client" })
+    for (const error of [client, AuthError.renewalError(client)]) {
+      assert.strictEqual(error.message.split("check the client id and secret").length, 2, error.message)
+    }
     const store = new AuthError.TokenStoreError({ reason: "Io", description: "disk full" })
     assert.strictEqual(AuthError.renewalError(store), store)
   })

@@ -15,7 +15,9 @@ describe("a daemon with RefreshPolicy.raise", () => {
     assert.include(result.output, "daemon started")
     assert.include(result.output, "RefreshFailedError")
     assert.include(result.output, "InvalidClient")
-    assert.include(result.output, "check the client configuration")
+    // The advice once per message, not once from the login that was refused and again from the renewal.
+    assert.include(result.output, "check the client id and secret")
+    assert.notMatch(result.output, /check the client id and secret.*check the client id and secret/)
     assert.notInclude(result.output, "daemon-token")
     // It ends at the first refused renewal (about a second in), not after a hang.
     assert.isBelow(Date.now() - started, 25_000)

@@ -3,9 +3,10 @@ import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthError, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
+import { AuthError, RefreshHooks, RefreshPolicy, TokenManager, TokenSet, TokenStore } from "@toshi/core"
 import { ClientAuth, OAuth2 } from "@toshi/providers"
 import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -90,9 +91,32 @@ describe("the token endpoint", () => {
       if (error._tag === "LoginFailedError") {
         assert.strictEqual(error.reason, "InvalidClient")
         assert.deepStrictEqual(error.oauth, { status: 401, error: "invalid_client", errorDescription: "client authentication failed" })
-        assert.include(error.message, "check the client id and secret")
+        assert.strictEqual(
+          error.message,
+          "Login failed (InvalidClient): invalid_client: client authentication failed. " +
+            "The client was refused: check the client id and secret, and the client authentication method."
+        )
         assert.isFalse(AuthError.isTransient(error))
       }
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("a refused renewal says what to do once: the renewal's advice, not the login's", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(400, { error: "invalid_grant", error_description: "refresh token expired" }))
+      const current = TokenSet.make({ accessToken: Redacted.make("at"), expiresAt: DateTime.unsafeMake(0), refreshToken: Redacted.make("rt") })
+      const error = yield* OAuth2.makePassword({
+        tokenEndpoint: server.url,
+        client: ClientAuth.none("public"),
+        username: "ada",
+        password: Redacted.make("pw")
+      }).pipe(Effect.flatMap((provider) => Effect.flip(provider.refresh!(current))), Effect.provide(NodeHttpClient.layerUndici))
+      assert.strictEqual(
+        error.message,
+        "Token refresh failed (InvalidGrant): invalid_grant: refresh token expired. " +
+          "The refresh token is expired or revoked: log in again (e.g. `toshi login --relogin`)."
+      )
       yield* Effect.promise(server.close)
     }))
 

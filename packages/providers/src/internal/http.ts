@@ -150,9 +150,10 @@ const oauthReasons: Record<string, FailureReason> = {
   server_error: "ServerError"
 }
 
+// What a login's error adds to the server's words. A renewal's `RefreshFailedError` says what to do
+// in its own message, and so does any `InvalidClient` error, so neither takes these.
 const oauthAdvice: Partial<Record<FailureReason, string>> = {
   InvalidGrant: "the grant was refused (wrong credentials, or an expired or revoked code or refresh token)",
-  InvalidClient: "the client was refused: check the client id and secret, and the authentication method",
   InvalidScope: "a requested scope is not allowed for this client",
   Unsupported: "the server does not allow this grant type for this client"
 }
@@ -289,7 +290,7 @@ const interpret = <A>(
   if (Option.isSome(oauth)) {
     const { error, error_description } = oauth.value
     const reason = status === 429 ? "RateLimited" : oauthReasons[error] ?? (status >= 500 ? "ServerError" : "Rejected")
-    const advice = oauthAdvice[reason]
+    const advice = phase === "refresh" ? undefined : oauthAdvice[reason]
     return fail({
       reason,
       description: `${error}${error_description === undefined ? "" : `: ${error_description}`}${advice === undefined ? "" : ` (${advice})`}`,
