@@ -224,7 +224,7 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
 
     const toTokens = (
       phase: Http.Phase,
-      { output, sentAt: now }: Answer<InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput>,
+      { output, sentAt }: Answer<InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput>,
       previous?: TokenSet.TokenSet
     ): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
       Effect.gen(function*() {
@@ -245,13 +245,13 @@ const pool = (options: PoolOptions & { readonly username: string }) =>
         }
         // Cognito sends ExpiresIn; emulators may not, and the token's own `exp` is as good.
         const expiresAt = result.ExpiresIn !== undefined
-          ? DateTime.addDuration(now, Duration.seconds(result.ExpiresIn))
-          : Option.getOrElse(Jwt.unverifiedExpiry(result.AccessToken), () => DateTime.addDuration(now, Duration.hours(1)))
+          ? DateTime.addDuration(sentAt, Duration.seconds(result.ExpiresIn))
+          : Option.getOrElse(Jwt.unverifiedExpiry(result.AccessToken), () => DateTime.addDuration(sentAt, Duration.hours(1)))
         // REFRESH_TOKEN_AUTH answers without a refresh token: the one we have stays.
         const refreshToken = result.RefreshToken !== undefined ? Redacted.make(result.RefreshToken) : previous?.refreshToken
         return TokenSet.make({
           accessToken: Redacted.make(result.AccessToken),
-          issuedAt: now,
+          issuedAt: sentAt,
           expiresAt,
           ...(refreshToken === undefined ? {} : { refreshToken }),
           ...(result.IdToken === undefined ? {} : { idToken: Redacted.make(result.IdToken) })
