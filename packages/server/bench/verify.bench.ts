@@ -47,11 +47,7 @@ interface Fixture {
   readonly token: string
   readonly jwk: jose.JWK
   readonly raw: () => boolean
-  /**
-   * The least any verifier that takes the token's text and returns its claims must do: the signing
-   * input and the signature from the text, `crypto.verify`, the payload decoded and parsed. None
-   * of the checks (encoding, algorithm, key, claims).
-   */
+  /** The minimal verifier: signing input and signature from the text, `crypto.verify`, the payload parsed. */
   readonly minimal: () => boolean
 }
 
