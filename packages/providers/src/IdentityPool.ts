@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
 import * as Aws from "./internal/aws.js"
 
 /**
@@ -96,6 +97,9 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
   Effect.gen(function*() {
     const manager = yield* TokenManager.TokenManager
     const client = new CognitoIdentityClient(yield* Aws.clientConfig(options))
+    // `provider` is called by AWS SDK clients, outside any fiber: it runs on this runtime, so that
+    // "due" is judged by the application's clock.
+    const runPromise = Runtime.runPromise(yield* Effect.runtime<never>())
     const loginKey = options.loginKey ?? `cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`
     const refreshAhead = Duration.decode(options.refreshAhead ?? "5 minutes")
     const lock = yield* Effect.makeSemaphore(1)
@@ -176,7 +180,7 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
     return {
       credentials,
       provider: () =>
-        Effect.runPromise(Effect.map(credentials, (c) => ({
+        runPromise(Effect.map(credentials, (c) => ({
           accessKeyId: c.accessKeyId,
           secretAccessKey: Redacted.value(c.secretAccessKey),
           sessionToken: Redacted.value(c.sessionToken),

@@ -244,6 +244,26 @@ describe("IdentityPool.awsCredentials", () => {
       assert.strictEqual(a.identityId, first.identityId)
     })).pipe(Effect.scoped))
 
+  it.effect("the SDK credential provider judges \"due\" by the application's clock", () =>
+    withHttp(Effect.gen(function*() {
+      yield* TestClock.setTime(Date.now())
+      const session = yield* Effect.flatMap(Cognito.makeCustomAuthOtp(otpOptions()), (p) => p.acquire)
+      // A session that stays valid however far the test moves its clock: only the credentials age.
+      const lasting = TokenSet.make({ ...session, expiresAt: DateTime.unsafeMake(Date.now() + 30 * 86_400_000) })
+      const manager = yield* managerFor(AuthProvider.make({ key: "lasting", acquire: Effect.succeed(lasting) }), { backgroundRefresh: false })
+      const pool = yield* IdentityPool.make(poolOptions()).pipe(Effect.provideService(TokenManager.TokenManager, manager))
+      aws.resetCounts()
+      const first = yield* Effect.promise(() => pool.provider())
+      assert.strictEqual((yield* Effect.promise(() => pool.provider())).accessKeyId, first.accessKeyId)
+      assert.strictEqual(aws.counts()["GetCredentialsForIdentity"], 1)
+      // Four minutes before they expire (within the five of refreshAhead) on the test's clock; the
+      // wall clock has hardly moved, and a provider on a clock of its own would serve them again.
+      yield* TestClock.setTime(first.expiration!.getTime() - 4 * 60_000)
+      const second = yield* Effect.promise(() => pool.provider())
+      assert.notStrictEqual(second.accessKeyId, first.accessKeyId)
+      assert.strictEqual(aws.counts()["GetCredentialsForIdentity"], 2)
+    })).pipe(Effect.scoped))
+
   it.live("a cognito-local user's ID token is accepted under its own login key", () =>
     withHttp(Effect.gen(function*() {
       const provider = yield* Cognito.makeUserPassword({

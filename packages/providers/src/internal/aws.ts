@@ -8,8 +8,12 @@ import type {
   HttpResponse,
   RequestHandler
 } from "@smithy/types"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 
 /**
  * How toshi reaches an AWS service: the real `@aws-sdk` client, pointed elsewhere when asked.
@@ -32,11 +36,16 @@ export interface AwsOptions {
  * take the same route as every other request: the proxy (`HTTPS_PROXY`, `NO_PROXY`) and the extra
  * CA of `NodeHttp`, or a test's client. The SDK's own handler honours neither.
  *
+ * Each request runs on `runtime`, the one the SDK client was built in, not on a default runtime of
+ * its own: its timeout keeps the application's clock (a test's `TestClock`), and its spans and logs
+ * go to the application's tracer and logger.
+ *
  * @internal
  */
 export const requestHandler = (
   client: HttpClient.HttpClient,
-  timeout: Duration.DurationInput
+  timeout: Duration.DurationInput,
+  runtime: Runtime.Runtime<never>
 ): RequestHandler<HttpRequest, HttpResponse, HttpHandlerOptions> => ({
   handle: (request, options) => {
     const query = Object.entries(request.query ?? {}).flatMap(([name, value]) =>
@@ -78,9 +87,20 @@ export const requestHandler = (
       Effect.scoped
     )
     const signal = options?.abortSignal
-    return Effect.runPromise(send, signal !== undefined && "addEventListener" in signal ? { signal: signal as AbortSignal } : undefined)
+    // The SDK reads the error it is handed (its `name` decides timeout or network error), so it
+    // gets that error itself, not the `FiberFailure` that `runPromise` would wrap it in.
+    return Runtime.runPromiseExit(runtime)(send, signal !== undefined && "addEventListener" in signal ? { signal: signal as AbortSignal } : undefined)
+      .then((exit) => Exit.isSuccess(exit) ? exit.value : Promise.reject(rejection(exit.cause)))
   }
 })
+
+const rejection = (cause: Cause.Cause<Error>): Error =>
+  Cause.isInterruptedOnly(cause)
+    ? Object.assign(new Error("the request was aborted"), { name: "AbortError" })
+    : Option.getOrElse(Cause.failureOption(cause), () => {
+      const defect = Cause.squash(cause)
+      return Object.assign(new Error(defect instanceof Error ? defect.message : String(defect)), { name: "NetworkingError", cause: defect })
+    })
 
 /**
  * What every AWS SDK client of toshi's is built with. Retries are toshi's (with the token
@@ -91,10 +111,10 @@ export const requestHandler = (
 export const clientConfig = (
   options: AwsOptions & { readonly region: string; readonly timeout?: Duration.DurationInput | undefined }
 ) =>
-  Effect.map(HttpClient.HttpClient, (client) => ({
+  Effect.zipWith(HttpClient.HttpClient, Effect.runtime<never>(), (client, runtime) => ({
     region: options.region,
     maxAttempts: 1,
-    requestHandler: requestHandler(client, options.timeout ?? "30 seconds"),
+    requestHandler: requestHandler(client, options.timeout ?? "30 seconds", runtime),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials })
   }))
