@@ -313,6 +313,13 @@ describe("IdentityPool.awsCredentials", () => {
         )
       )
       assert.strictEqual((unknownPool as AuthError.IdentityPoolError).reason, "InvalidConfig")
+      // The AWS SDK credential provider form rejects with the same typed error.
+      const unknownPoolProvider = yield* IdentityPool.make(poolOptions({ identityPoolId: "us-west-2:00000000-0000-0000-0000-000000000000" })).pipe(
+        Effect.provideService(TokenManager.TokenManager, sessionManager)
+      )
+      const rejected = yield* Effect.promise(() => unknownPoolProvider.provider().then(() => undefined, (error: unknown) => error))
+      assert.instanceOf(rejected, AuthError.IdentityPoolError)
+      assert.strictEqual((rejected as AuthError.IdentityPoolError).reason, "InvalidConfig")
     })).pipe(Effect.scoped))
 })
 
