@@ -11,16 +11,13 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type { AwsCredentialIdentity } from "@smithy/types"
 import { AuthError, Jwt, TokenManager } from "@toshi/core"
 import type { TokenSet } from "@toshi/core"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
 import * as Aws from "./internal/aws.js"
 
 /**
@@ -101,7 +98,7 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
     const client = new CognitoIdentityClient(yield* Aws.clientConfig(options))
     // `provider` is called by AWS SDK clients, outside any fiber: it runs on this runtime, so that
     // "due" is judged by the application's clock.
-    const runPromiseExit = Runtime.runPromiseExit(yield* Effect.runtime<never>())
+    const runPromise = Aws.runPromise(yield* Effect.runtime<never>())
     const loginKey = options.loginKey ?? `cognito-idp.${options.region}.amazonaws.com/${options.userPoolId}`
     const refreshAhead = Duration.decode(options.refreshAhead ?? "5 minutes")
     const lock = yield* Effect.makeSemaphore(1)
@@ -182,15 +179,12 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
     return {
       credentials,
       provider: () =>
-        runPromiseExit(Effect.map(credentials, (c) => ({
+        runPromise(Effect.map(credentials, (c) => ({
           accessKeyId: c.accessKeyId,
           secretAccessKey: Redacted.value(c.secretAccessKey),
           sessionToken: Redacted.value(c.sessionToken),
           expiration: DateTime.toDate(c.expiration)
-        }))).then((exit) =>
-          // Rejected with the typed error itself, not a FiberFailure around it.
-          Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
-        )
+        })))
     }
   })
 

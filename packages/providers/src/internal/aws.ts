@@ -12,7 +12,6 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 
 /**
@@ -30,6 +29,20 @@ export interface AwsOptions {
    */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined
 }
+
+/**
+ * Runs an effect for the AWS SDK, which calls toshi from outside any fiber: on `runtime` (the
+ * application's clock, tracer and logger), rejecting with the error itself, not the
+ * `FiberFailure` that `Effect.runPromise` would wrap it in, so that the SDK and the application
+ * can read it.
+ *
+ * @internal
+ */
+export const runPromise = (runtime: Runtime.Runtime<never>) =>
+<A, E>(effect: Effect.Effect<A, E>, options?: { readonly signal?: AbortSignal }): Promise<A> =>
+  Runtime.runPromiseExit(runtime)(effect, options).then((exit) =>
+    Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
+  )
 
 /**
  * An AWS SDK request handler that sends through the `HttpClient` toshi was given, so AWS calls
@@ -87,20 +100,10 @@ export const requestHandler = (
       Effect.scoped
     )
     const signal = options?.abortSignal
-    // The SDK reads the error it is handed (its `name` decides timeout or network error), so it
-    // gets that error itself, not the `FiberFailure` that `runPromise` would wrap it in.
-    return Runtime.runPromiseExit(runtime)(send, signal !== undefined && "addEventListener" in signal ? { signal: signal as AbortSignal } : undefined)
-      .then((exit) => Exit.isSuccess(exit) ? exit.value : Promise.reject(rejection(exit.cause)))
+    // The SDK reads the error it is handed: its `name` decides timeout or network error.
+    return runPromise(runtime)(send, signal !== undefined && "addEventListener" in signal ? { signal: signal as AbortSignal } : undefined)
   }
 })
-
-const rejection = (cause: Cause.Cause<Error>): Error =>
-  Cause.isInterruptedOnly(cause)
-    ? Object.assign(new Error("the request was aborted"), { name: "AbortError" })
-    : Option.getOrElse(Cause.failureOption(cause), () => {
-      const defect = Cause.squash(cause)
-      return Object.assign(new Error(defect instanceof Error ? defect.message : String(defect)), { name: "NetworkingError", cause: defect })
-    })
 
 /**
  * What every AWS SDK client of toshi's is built with. Retries are toshi's (with the token
