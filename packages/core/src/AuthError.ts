@@ -205,8 +205,16 @@ export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
 }> {
   override get message(): string {
     const where = this.path === undefined ? "" : ` at ${this.path}`
-    return `Token store ${this.reason}${where}: ${this.description}`
+    // A failed file operation says what to check; a custom store's own error speaks for itself,
+    // and Corrupt and LockTimeout say what to do in their descriptions.
+    const advice = this.path === undefined ? "" : storeAdvice[this.reason] ?? ""
+    return `Token store ${this.reason}${where}: ${this.description}${advice}`
   }
+}
+
+const storeAdvice: Partial<Record<TokenStoreError["reason"], string>> = {
+  Permission: ". Check that this user may read and write the file and its directory (their owner and mode).",
+  Io: ". Check the path and the file system it is on (free space, read-only or unmounted), then try again."
 }
 
 /**

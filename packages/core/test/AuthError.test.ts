@@ -63,6 +63,22 @@ describe("AuthError", () => {
     assert.strictEqual(AuthError.renewalError(store), store)
   })
 
+  it("a token file that cannot be read or written says what to check; a custom store's error speaks for itself", () => {
+    const denied = new AuthError.TokenStoreError({ reason: "Permission", description: "could not write the file", path: "/home/ada/.toshi/tokens.json" })
+    assert.strictEqual(
+      denied.message,
+      "Token store Permission at /home/ada/.toshi/tokens.json: could not write the file. " +
+        "Check that this user may read and write the file and its directory (their owner and mode)."
+    )
+    const full = new AuthError.TokenStoreError({ reason: "Io", description: "could not write the file (ENOSPC: no space left on device)", path: "/t" })
+    assert.include(full.message, "(ENOSPC: no space left on device). Check the path and the file system it is on")
+    const custom = new AuthError.TokenStoreError({ reason: "Io", description: "the custom token store failed to save: quota exceeded" })
+    assert.strictEqual(custom.message, "Token store Io: the custom token store failed to save: quota exceeded")
+    // Corrupt files and lock timeouts carry their own advice in the description: none is added.
+    const corrupt = new AuthError.TokenStoreError({ reason: "Corrupt", description: "not JSON; remove it, then log in again", path: "/t" })
+    assert.strictEqual(corrupt.message, "Token store Corrupt at /t: not JSON; remove it, then log in again")
+  })
+
   it.effect("errors are yieldable and can be caught by tag", () =>
     Effect.gen(function*() {
       const reason = yield* new AuthError.NoCredentialsError({ reason: "EmptyToken", description: "empty" }).pipe(

@@ -197,12 +197,32 @@ describe("FileTokenStore", () => {
       assert.strictEqual(error._tag, "TokenStoreError")
       assert.strictEqual(error.reason, "Permission")
       assert.include(error.message, file)
+      assert.include(error.message, "(EACCES: permission denied)")
+      assert.include(error.message, "Check that this user may read and write the file and its directory")
     } else {
       fs.chmodSync(dir, 0o555)
       const error = await run(Effect.flatMap(FileTokenStore.make(file), (store) => Effect.flip(store.save("a", tokens("a")))))
       assert.strictEqual(error.reason, "Permission")
+      assert.include(error.message, "(EACCES: permission denied)")
+      assert.include(error.message, "Check that this user may read and write the file and its directory")
     }
     assert.deepStrictEqual(fs.readdirSync(dir), [])
+  })
+
+  it("a path it cannot write to is an Io error in the system's own words, saying what to check", async () => {
+    const root = tempDir()
+    // A file where the store's directory should be.
+    const blocker = path.join(root, "not-a-directory")
+    fs.writeFileSync(blocker, "keep me")
+    const file = path.join(blocker, "tokens.json")
+    const error = await run(Effect.flatMap(FileTokenStore.make(file), (store) => Effect.flip(store.save("a", tokens("a")))))
+    assert.strictEqual(error.reason, "Io")
+    assert.strictEqual(error.path, file)
+    // The system's code and words (Node 20 says EEXIST: file already exists).
+    assert.include(error.message, `could not create the directory ${blocker} (`)
+    assert.match(error.message, /\((EEXIST|ENOTDIR): [a-z ]+\)\. /)
+    assert.include(error.message, "Check the path and the file system it is on")
+    assert.strictEqual(fs.readFileSync(blocker, "utf8"), "keep me")
   })
 
   it("two token managers over one file: the second uses the first one's token", async () => {

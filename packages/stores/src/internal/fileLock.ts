@@ -62,14 +62,6 @@ export const acquire = (
     let delay = 10
     let holder: LockInfo | undefined
 
-    const ioError = (cause: unknown, what: string) =>
-      new AuthError.TokenStoreError({
-        reason: isPermission(cause) ? "Permission" : "Io",
-        description: `could not ${what} the lock file`,
-        path: lockPath,
-        cause
-      })
-
     /**
      * Creates `target` holding our `LockInfo`, or answers `false` if it exists. The content is
      * written to a file of our own first and hard-linked into place, so a lock is never seen
@@ -86,7 +78,7 @@ export const acquire = (
           Effect.catchIf(isAlreadyExists, () => Effect.succeed(false)),
           Effect.ensuring(Effect.ignore(fs.remove(draft)))
         )
-      }).pipe(Effect.mapError((cause) => ioError(cause, "create")))
+      }).pipe(Effect.mapError(fileFailure("create the lock file", lockPath)))
 
     const tryCreate = createExclusive(lockPath)
 
@@ -192,6 +184,24 @@ export const isNotFound = (error: unknown): boolean =>
 /** @internal */
 export const isPermission = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { reason?: string }).reason === "PermissionDenied"
+
+/**
+ * A failed file operation as a `TokenStoreError`: `Permission` or `Io`, with the system's own
+ * words (`ENOSPC: no space left on device`), which say more than "could not write".
+ *
+ * @internal
+ */
+export const fileFailure = (what: string, path: string) => (cause: unknown): AuthError.TokenStoreError => {
+  // A platform `SystemError` carries Node's message: "ENOSPC: no space left on device, write".
+  const system = (cause as { readonly description?: unknown } | null | undefined)?.description
+  const words = typeof system === "string" && system !== "" ? ` (${system.split(", ")[0]})` : ""
+  return new AuthError.TokenStoreError({
+    reason: isPermission(cause) ? "Permission" : "Io",
+    description: `could not ${what}${words}`,
+    path,
+    cause
+  })
+}
 
 /**
  * The end of a temporary file's name: the writer's pid first, so that files left by a killed

@@ -56,8 +56,7 @@ export const make = (filePath: string, format: Format, options: Options = {}) =>
 
     const fail = (reason: AuthError.TokenStoreError["reason"], description: string, cause?: unknown) =>
       new AuthError.TokenStoreError({ reason, description, path: file, ...(cause === undefined ? {} : { cause }) })
-    const ioFailure = (what: string) => (cause: unknown) =>
-      fail(FileLock.isPermission(cause) ? "Permission" : "Io", `could not ${what}`, cause)
+    const ioFailure = (what: string) => FileLock.fileFailure(what, file)
 
     /** Warns once when the file can be read by other users: it holds live credentials. */
     const checkPermissions = Effect.suspend(() => {
