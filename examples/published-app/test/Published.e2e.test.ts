@@ -154,7 +154,8 @@ beforeAll(async () => {
   const [command, prefix] = pnpm()
   for (const name of packages) {
     await ok(command, [...prefix, "pack", "--pack-destination", packs], { cwd: path.join(root, "packages", name), env: process.env, timeoutMs: minutes(3) })
-    const tarball = path.join(packs, `toshi-${name}-0.1.0.tgz`)
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, "packages", name, "package.json"), "utf8"))
+    const tarball = path.join(packs, `toshi-${name}-${version}.tgz`)
     assert.isTrue(fs.existsSync(tarball), `pnpm pack wrote ${tarball}`)
     tarballs[name] = tarball
     const listing = await ok("tar", ["tzf", tarball], { cwd: work })
@@ -168,10 +169,12 @@ beforeAll(async () => {
   fs.mkdirSync(devserverDir)
   writeJson(path.join(devserverDir, "package.json"), { name: "devserver-host", private: true, type: "module" })
   fs.copyFileSync(path.join(templates, "devserver.mjs"), path.join(devserverDir, "devserver.mjs"))
+  // Each server is kept as soon as it runs, so that `afterAll` stops it whatever fails meanwhile.
   const devserverReady = npm(devserverDir, ["install", tarballs.devserver]).then(() =>
     Promise.all([
-      startJsonLine(process.execPath, [path.join(devserverDir, "node_modules", ".bin", "toshi-devserver"), "--json"], devserverDir),
-      startJsonLine(process.execPath, ["devserver.mjs"], devserverDir)
+      startJsonLine(process.execPath, [path.join(devserverDir, "node_modules", ".bin", "toshi-devserver"), "--json"], devserverDir)
+        .then((server) => (oidc = server)),
+      startJsonLine(process.execPath, ["devserver.mjs"], devserverDir).then((server) => (cognito = server))
     ])
   )
 
@@ -197,8 +200,7 @@ beforeAll(async () => {
   cliPrefix = path.join(work, "cli-prefix")
   const cliInstall = npm(work, ["install", "--global", "--prefix", cliPrefix, tarballs.cli])
 
-  const [servers] = await Promise.all([devserverReady, ...installs, cliInstall])
-  ;[oidc, cognito] = servers
+  await Promise.all([devserverReady, ...installs, cliInstall])
 }, minutes(12))
 
 afterAll(async () => {
