@@ -203,10 +203,12 @@ beforeAll(async () => {
   await Promise.all([devserverReady, ...installs, cliInstall])
 }, minutes(12))
 
+// Three npm installs (the devserver's pulls cognito-local) make a large tree: removing it takes more
+// than a minute on a busy 2-core machine, so the hook gets the time it needs.
 afterAll(async () => {
   await Promise.all([stopChild(oidc?.child), stopChild(cognito?.child)])
-  if (work !== undefined) fs.rmSync(work, { recursive: true, force: true })
-}, minutes(1))
+  if (work !== undefined) await fs.promises.rm(work, { recursive: true, force: true })
+}, minutes(5))
 
 const appEnv = () => {
   const info = oidc!.info
