@@ -26,10 +26,13 @@ const classify = (error: unknown): { readonly code: number; readonly message: st
   // @effect/cli has printed its own message (and the help) already.
   if (ValidationError.isValidationError(error)) return { code: ExitCode.ExitCode.Usage, message: undefined }
   if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "QuitException") {
-    return { code: ExitCode.ExitCode.Usage, message: "cancelled" }
+    return { code: cancelled, message: "cancelled" }
   }
   return { code: ExitCode.ExitCode.Unexpected, message: error instanceof Error ? error.message : String(error) }
 }
+
+/** Ctrl-C, as shells report a process that SIGINT ended (128 + 2). */
+const cancelled = 130
 
 /** The error's own message; for a missing Cognito setting, also the command that sets it. */
 const advice = (error: AuthError.AuthError): string => {
@@ -59,10 +62,12 @@ export const main = (argv: ReadonlyArray<string>): void => {
       exitCode = ExitCode.ExitCode.Unexpected
       return Console.error(`toshi: unexpected error (a bug: please report it): ${Cause.pretty(Cause.die(defect))}`)
     }),
+    // Ctrl-C (SIGINT interrupts the program) or Ctrl-C at a prompt: say so, then exit 130.
+    Effect.onInterrupt(() => Console.error("\ntoshi: cancelled")),
     Colour.policy(process, process.env)
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
-    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : exitCode)
+    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? cancelled : exitCode)
   })
 }
