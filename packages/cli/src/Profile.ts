@@ -2,7 +2,8 @@
  * The identities the `toshi` command knows. `default` is the Cognito user pool of
  * `auth_config.json` (shared with the Python toshi-auth tool, saved in `~/.toshi/credentials`); more
  * profiles, for any OpenID Connect issuer (Keycloak, Auth0, Okta, a Cognito pool's own issuer), are
- * named in `~/.toshi/profiles.json` and saved in `~/.toshi/tokens.json`.
+ * named in `~/.toshi/profiles.json` (written by `toshi profile add`, or by hand) and saved in
+ * `~/.toshi/tokens.json`.
  *
  * ```json
  * { "profiles": { "work": { "issuer": "https://id.example.org", "client_id": "cli", "scope": "openid offline_access", "flow": "device" } } }

@@ -266,6 +266,18 @@ describe("toshi login in a terminal", () => {
     assert.strictEqual(result.code, 0, result.screen)
     assert.include(result.screen, "Logged in as ada@example.org")
   })
+
+  it("Ctrl-C at the code prompt, after Cognito sent it, cancels with 130 and saves nothing", async () => {
+    const dir = home({ authConfig: { ...authConfig(), scientist_client_id: aws.otpClientId } })
+    const result = await runInTerminal(bin, ["login", "--flow", "otp", "--username", "ada@example.org"], {
+      home: dir,
+      env: awsEnv(),
+      answers: [{ when: /Code sent to/, type: () => "\x03" }]
+    })
+    assert.strictEqual(result.code, 130, result.screen)
+    assert.include(result.screen, "toshi: cancelled")
+    assert.isFalse(fs.existsSync(path.join(dir, ".toshi", "credentials")))
+  })
 })
 
 describe("toshi aws-creds and status", () => {

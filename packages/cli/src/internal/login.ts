@@ -130,7 +130,8 @@ const make = (
           otp: ({ attempt, destination }) =>
             Prompt.text({ message: `${attempt > 1 ? "Wrong code. " : ""}Code sent to ${destination ?? "your email"}` }).pipe(
               Effect.provideService(Terminal.Terminal, terminal),
-              Effect.mapError(() => new AuthError.LoginFailedError({ reason: "ExternalFailed", description: "the code prompt was cancelled" }))
+              // Ctrl-C at the code prompt cancels, as it does at every other prompt.
+              Effect.catchTag("QuitException", () => Effect.interrupt)
             )
         })
       }
