@@ -223,7 +223,11 @@ const checkIssuer = (issuer: string): Effect.Effect<string, UsageError> => {
  */
 export const add = (
   options: AddOptions
-): Effect.Effect<OidcProfile & { readonly file: string }, AuthError.ConfigIncompleteError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<
+  OidcProfile & { readonly file: string },
+  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     if (options.name === defaultProfile.name) {
       return yield* new UsageError({ description: "\"default\" is the Cognito profile: set it up with `toshi config set`, or give this profile another name" })
@@ -233,6 +237,11 @@ export const add = (
     }
     if (options.clientId === "") return yield* new UsageError({ description: "--client-id must not be empty" })
     const issuer = yield* checkIssuer(options.issuer)
+    return yield* JsonFile.locked(yield* profilesFile)(addTo(options, issuer))
+  })
+
+const addTo = (options: AddOptions, issuer: string) =>
+  Effect.gen(function*() {
     const { file, json, named } = yield* load
     if (options.replace !== true && named.some((profile) => profile.name === options.name)) {
       return yield* new UsageError({
@@ -271,11 +280,20 @@ export const add = (
  */
 export const remove = (
   name: string
-): Effect.Effect<OidcProfile & { readonly file: string }, AuthError.ConfigIncompleteError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<
+  OidcProfile & { readonly file: string },
+  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     if (name === defaultProfile.name) {
       return yield* new UsageError({ description: "\"default\" is the Cognito profile and cannot be removed: change its settings with `toshi config set`" })
     }
+    return yield* JsonFile.locked(yield* profilesFile)(removeFrom(name))
+  })
+
+const removeFrom = (name: string) =>
+  Effect.gen(function*() {
     const { file, json, named } = yield* load
     const found = named.find((profile) => profile.name === name)
     if (found === undefined || Option.isNone(json)) {

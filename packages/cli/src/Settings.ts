@@ -134,13 +134,15 @@ const checkValue = (name: CognitoConfig.Key, value: string): Effect.Effect<strin
 export const set = (
   name: string,
   value: string
-): Effect.Effect<Entry, AuthError.ConfigIncompleteError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Entry, AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const wanted = yield* key(name)
     const checked = yield* checkValue(wanted, value)
-    const { file, json } = yield* load
-    yield* JsonFile.write(file, { ...json, [wanted]: checked })
-    return { key: wanted, value: checked, source: "file" as const, variable: CognitoConfig.variables[wanted], file }
+    return yield* JsonFile.locked(yield* CognitoConfig.path)(Effect.gen(function*() {
+      const { file, json } = yield* load
+      yield* JsonFile.write(file, { ...json, [wanted]: checked })
+      return { key: wanted, value: checked, source: "file" as const, variable: CognitoConfig.variables[wanted], file }
+    }))
   })
 
 /**
@@ -151,12 +153,18 @@ export const set = (
  */
 export const unset = (
   name: string
-): Effect.Effect<{ readonly key: CognitoConfig.Key; readonly file: string; readonly removed: boolean }, AuthError.ConfigIncompleteError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<
+  { readonly key: CognitoConfig.Key; readonly file: string; readonly removed: boolean },
+  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  FileSystem.FileSystem | Path.Path
+> =>
   Effect.gen(function*() {
     const wanted = yield* key(name)
-    const { file, json } = yield* load
-    if (!(wanted in json)) return { key: wanted, file, removed: false }
-    const { [wanted]: _removed, ...rest } = json
-    yield* JsonFile.write(file, rest)
-    return { key: wanted, file, removed: true }
+    return yield* JsonFile.locked(yield* CognitoConfig.path)(Effect.gen(function*() {
+      const { file, json } = yield* load
+      if (!(wanted in json)) return { key: wanted, file, removed: false }
+      const { [wanted]: _removed, ...rest } = json
+      yield* JsonFile.write(file, rest)
+      return { key: wanted, file, removed: true }
+    }))
   })

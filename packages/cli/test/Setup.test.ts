@@ -119,6 +119,17 @@ describe("toshi profile", () => {
     assert.isTrue(!fs.existsSync(tokens) || !fs.readFileSync(tokens, "utf8").includes("\"dev\""))
   })
 
+  it("five profile adds at once, in five processes, keep all five profiles", async () => {
+    const dir = home()
+    const names = ["a", "b", "c", "d", "e"]
+    const results = await Promise.all(names.map((name) =>
+      toshi(["profile", "add", name, "--issuer", `https://${name}.example.org`, "--client-id", name], { home: dir, timeoutMs: 60_000 })
+    ))
+    for (const result of results) assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(Object.keys(readJson(file(dir, "profiles.json"))["profiles"]).sort(), names)
+    assert.deepStrictEqual(fs.readdirSync(path.join(dir, ".toshi")), ["profiles.json"])
+  })
+
   it("refuses bad input with a usage error (exit 2) and leaves the file as it was", async () => {
     const dir = home({ profiles: { profiles: { work: { issuer: "https://id.example.org", client_id: "w" } } } })
     const at = file(dir, "profiles.json")

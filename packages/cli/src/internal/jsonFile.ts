@@ -8,6 +8,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { AuthError } from "@toshi/core"
+import { FileTokenStore } from "@toshi/stores"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -89,3 +90,13 @@ export const write = (file: string, value: JsonObject): Effect.Effect<void, Conf
       Effect.tapError(() => Effect.ignore(fs.remove(temp)))
     )
   })
+
+/**
+ * Runs a read-modify-write of `file` under the cross-process lock toshi's file stores use
+ * (`<file>.lock`), so that two commands editing the file at once both keep their change.
+ *
+ * @internal
+ */
+export const locked = (file: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | AuthError.TokenStoreError, R | FileSystem.FileSystem | Path.Path> =>
+  Effect.flatMap(FileTokenStore.make(file), (store) => store.withLock(file, effect))
