@@ -563,7 +563,7 @@ const configUnset = Command.make("unset", { key: settingKey }, (args) =>
 const configCommand = Command.make("config").pipe(
   Command.withDescription(
     `The default profile's Cognito settings, shared with the Python toshi-auth tool: ${Settings.keys.join(", ")}. ` +
-      "Each may be overridden by its NZSHM22_TOSHI_COGNITO_* environment variable."
+      "An environment variable may override each: `toshi config list` shows which."
   ),
   Command.withSubcommands([configGet, configSet, configUnset, configList])
 )
@@ -573,14 +573,18 @@ const configCommand = Command.make("config").pipe(
 const examples = HelpDoc.blocks([
   HelpDoc.h1("EXAMPLES"),
   HelpDoc.p("Set up a profile for an OpenID Connect issuer, log in, and call an API:"),
-  HelpDoc.p("  toshi profile add work --issuer https://id.example.org --client-id toshi-cli"),
-  HelpDoc.p("  toshi login -p work"),
-  HelpDoc.p("  curl -H \"authorization: $(toshi token -p work)\" https://api.example.org/"),
+  HelpDoc.p([
+    "  toshi profile add work --issuer https://id.example.org --client-id toshi-cli",
+    "  toshi login -p work",
+    "  curl -H \"authorization: $(toshi token -p work)\" https://api.example.org/"
+  ].join("\n")),
   HelpDoc.p("Or a Cognito user pool, as the default profile:"),
-  HelpDoc.p("  toshi config set user_pool_id ap-southeast-2_AbCdEf"),
-  HelpDoc.p("  toshi config set scientist_client_id 1example23client"),
-  HelpDoc.p("  toshi login"),
-  HelpDoc.p("  toshi status")
+  HelpDoc.p([
+    "  toshi config set user_pool_id ap-southeast-2_AbCdEf",
+    "  toshi config set scientist_client_id 1example23client",
+    "  toshi login",
+    "  toshi status"
+  ].join("\n"))
 ])
 
 const exitCodes = HelpDoc.blocks([
