@@ -71,6 +71,7 @@ const login = Command.make(
     "Without a terminal (CI) it never waits for a prompt: pass --username and --password-stdin, or it fails."
 ))
 
+/** `login` once the profile is known: reuse a valid session, else log in and save. */
 const loginTo = (
   selected: Profile.Profile,
   args: {
@@ -82,34 +83,34 @@ const loginTo = (
   }
 ) =>
   Effect.gen(function*() {
-      const file = yield* Session.saved(selected)
-      const now = yield* DateTime.now
-      if (!args.relogin) {
-        const reused = yield* reuse(selected)
-        if (Option.isSome(reused)) {
-          const identity = Output.identity(reused.value, now)
-          return yield* print(
-            `Already logged in as ${Output.who(identity)} (profile ${selected.name}), ${summary(now, identity)}.\n` +
-              "Use --relogin to log in again."
-          )
-        }
+    const file = yield* Session.saved(selected)
+    const now = yield* DateTime.now
+    if (!args.relogin) {
+      const reused = yield* reuse(selected)
+      if (Option.isSome(reused)) {
+        const identity = Output.identity(reused.value, now)
+        return yield* print(
+          `Already logged in as ${Output.who(identity)} (profile ${selected.name}), ${summary(now, identity)}.\n` +
+            "Use --relogin to log in again."
+        )
       }
-      const provider = yield* Login.provider(selected, Option.getOrUndefined(args.flow), {
-        username: Option.getOrUndefined(args.username),
-        passwordStdin: args.passwordStdin,
-        noBrowser: args.noBrowser,
-        interactive: process.stdin.isTTY === true
-      })
-      const tokens = yield* provider.acquire
-      yield* file.store.withLock(file.key, file.store.save(file.key, tokens))
-      const identity = Output.identity(tokens, yield* DateTime.now)
-      yield* print([
-        `Logged in as ${Output.who(identity)} (profile ${selected.name})`,
-        `  scopes:   ${identity.scopes.length === 0 ? "(none listed)" : identity.scopes.join(" ")}`,
-        `  expires:  ${identity.expiresAt} (${Output.relative(now, tokens.expiresAt)})${tokens.refreshToken === undefined ? "" : ", renewed automatically"}`,
-        `  saved to: ${file.path}`
-      ].join("\n"))
+    }
+    const provider = yield* Login.provider(selected, Option.getOrUndefined(args.flow), {
+      username: Option.getOrUndefined(args.username),
+      passwordStdin: args.passwordStdin,
+      noBrowser: args.noBrowser,
+      interactive: process.stdin.isTTY === true
     })
+    const tokens = yield* provider.acquire
+    yield* file.store.withLock(file.key, file.store.save(file.key, tokens))
+    const identity = Output.identity(tokens, yield* DateTime.now)
+    yield* print([
+      `Logged in as ${Output.who(identity)} (profile ${selected.name})`,
+      `  scopes:   ${identity.scopes.length === 0 ? "(none listed)" : identity.scopes.join(" ")}`,
+      `  expires:  ${identity.expiresAt} (${Output.relative(now, tokens.expiresAt)})${tokens.refreshToken === undefined ? "" : ", renewed automatically"}`,
+      `  saved to: ${file.path}`
+    ].join("\n"))
+  })
 
 /** The saved session, renewed if it must be; none when there is nothing usable (a broken file is still an error). */
 const reuse = (selected: Profile.Profile) =>
@@ -401,7 +402,7 @@ const status = Command.make("status", { json, profile }, (args) =>
     // As `gh auth status`: a script can ask `toshi status` whether anything is logged in.
     if (!rows.some((row) => row.loggedIn)) {
       const only = rows.length === 1 ? rows[0]! : undefined
-      if (only?.profile === Profile.defaultProfile.name && !(yield* Guidance.cognitoConfigured)) return yield* yield* Guidance.notSetUp
+      if (only?.profile === Profile.defaultProfile.name && !(yield* Guidance.cognitoConfigured)) return yield* Effect.flatMap(Guidance.notSetUp, Effect.fail)
       return yield* new AuthError.NoCredentialsError({
         reason: "NotLoggedIn",
         description: only === undefined
