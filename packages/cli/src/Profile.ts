@@ -333,7 +333,8 @@ export const select = (
     const profiles = yield* all
     const found = profiles.find((profile) => profile.name === wanted)
     if (found !== undefined) return found
+    const hint = validName.test(wanted) ? ` Add it with \`toshi profile add ${wanted} --issuer URL --client-id ID\`.` : ""
     return yield* new UsageError({
-      description: `unknown profile ${JSON.stringify(wanted)}; known profiles: ${profiles.map((p) => p.name).join(", ")} (named profiles live in ${yield* profilesFile})`
+      description: `unknown profile ${JSON.stringify(wanted)}; known profiles: ${profiles.map((p) => p.name).join(", ")} (in ${yield* profilesFile}).${hint}`
     })
   })
