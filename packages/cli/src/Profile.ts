@@ -225,7 +225,7 @@ export const add = (
   options: AddOptions
 ): Effect.Effect<
   OidcProfile & { readonly file: string },
-  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  AuthError.ConfigIncompleteError | UsageError | ConfigWriteError,
   FileSystem.FileSystem | Path.Path
 > =>
   Effect.gen(function*() {
@@ -282,7 +282,7 @@ export const remove = (
   name: string
 ): Effect.Effect<
   OidcProfile & { readonly file: string },
-  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  AuthError.ConfigIncompleteError | UsageError | ConfigWriteError,
   FileSystem.FileSystem | Path.Path
 > =>
   Effect.gen(function*() {

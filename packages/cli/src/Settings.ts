@@ -134,7 +134,7 @@ const checkValue = (name: CognitoConfig.Key, value: string): Effect.Effect<strin
 export const set = (
   name: string,
   value: string
-): Effect.Effect<Entry, AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Entry, AuthError.ConfigIncompleteError | UsageError | ConfigWriteError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const wanted = yield* key(name)
     const checked = yield* checkValue(wanted, value)
@@ -155,7 +155,7 @@ export const unset = (
   name: string
 ): Effect.Effect<
   { readonly key: CognitoConfig.Key; readonly file: string; readonly removed: boolean },
-  AuthError.ConfigIncompleteError | AuthError.TokenStoreError | UsageError | ConfigWriteError,
+  AuthError.ConfigIncompleteError | UsageError | ConfigWriteError,
   FileSystem.FileSystem | Path.Path
 > =>
   Effect.gen(function*() {

@@ -201,6 +201,26 @@ describe("toshi config", () => {
     assert.isFalse(fs.existsSync(path.join(dir, ".toshi")))
   })
 
+  it("a file that cannot be written is exit 6, saying which and why; the settings as they were stay", async () => {
+    const dir = home()
+    // A regular file where the directory should be: no user, root included, can write below it.
+    fs.writeFileSync(path.join(dir, "not-a-directory"), "")
+    const config = await toshi(["config", "set", "region", "us-east-1"], {
+      home: dir,
+      env: { TOSHI_COGNITO_CONFIG: path.join(dir, "not-a-directory", "auth_config.json") }
+    })
+    assert.strictEqual(config.code, 6, config.stderr)
+    assert.include(config.stderr, `Could not save ${path.join(dir, "not-a-directory", "auth_config.json")}`)
+    assert.notInclude(config.stderr, "Token store")
+    const profiles = await toshi(["profile", "add", "w", "--issuer", "https://id.example.org", "--client-id", "c"], {
+      home: dir,
+      env: { TOSHI_PROFILES: path.join(dir, "not-a-directory", "profiles.json") }
+    })
+    assert.strictEqual(profiles.code, 6, profiles.stderr)
+    assert.include(profiles.stderr, "Could not save")
+    assert.strictEqual(fs.readFileSync(path.join(dir, "not-a-directory"), "utf8"), "")
+  })
+
   it("list shows each key's value and where it comes from: environment, file, default, or not set", async () => {
     const dir = home({ authConfig: { user_pool_id: "from-file", scientist_client_id: "file-client" } })
     const env = { NZSHM22_TOSHI_COGNITO_SCIENTIST_CLIENT_ID: "env-client" }

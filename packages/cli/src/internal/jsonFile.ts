@@ -98,5 +98,12 @@ export const write = (file: string, value: JsonObject): Effect.Effect<void, Conf
  * @internal
  */
 export const locked = (file: string) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | AuthError.TokenStoreError, R | FileSystem.FileSystem | Path.Path> =>
-  Effect.flatMap(FileTokenStore.make(file), (store) => store.withLock(file, effect))
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | ConfigWriteError, R | FileSystem.FileSystem | Path.Path> =>
+  Effect.flatMap(FileTokenStore.make(file), (store) => store.withLock(file, effect)).pipe(
+    // The lock is the token stores' and speaks of a "token store"; here it guards a settings file.
+    // (The edits under it never fail with a TokenStoreError of their own.)
+    Effect.catchIf(
+      (error): error is AuthError.TokenStoreError => (error as { readonly _tag?: unknown })._tag === "TokenStoreError",
+      (error) => Effect.fail(new ConfigWriteError({ path: file, description: error.description }))
+    )
+  )
