@@ -37,10 +37,10 @@ export const meanings: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Ok, "success"],
   [ExitCode.Unexpected, "an unexpected error (a bug: please report it)"],
   [ExitCode.Usage, "wrong usage: an unknown command, option or profile"],
-  [ExitCode.NotLoggedIn, "not logged in, or no credentials configured: run `toshi login`"],
+  [ExitCode.NotLoggedIn, "not logged in, or nothing set up yet: the message says what to run"],
   [ExitCode.AuthenticationFailed, "the identity provider refused: wrong password, revoked session or client"],
   [ExitCode.Config, "the configuration is missing keys or malformed"],
-  [ExitCode.Store, "the credentials file could not be read, written or locked"],
+  [ExitCode.Store, "a credentials or settings file could not be read, written or locked"],
   [ExitCode.Unavailable, "the identity provider could not be reached or is failing: retry later"]
 ]
 

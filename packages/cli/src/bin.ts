@@ -15,18 +15,30 @@ import * as Exit from "effect/Exit"
 import * as Cli from "./Cli.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Colour from "./internal/colour.js"
-import { UsageError } from "./Profile.js"
+import { ConfigWriteError, UsageError } from "./Profile.js"
+import * as Settings from "./Settings.js"
 
 /** What an error means for the exit code, and what (if anything) still has to be printed. */
-const classify = (error: unknown): { readonly code: ExitCode.ExitCode; readonly message: string | undefined } => {
-  if (AuthError.isAuthError(error)) return { code: ExitCode.fromError(error), message: error.message }
+const classify = (error: unknown): { readonly code: number; readonly message: string | undefined } => {
+  if (AuthError.isAuthError(error)) return { code: ExitCode.fromError(error), message: advice(error) }
   if (error instanceof UsageError) return { code: ExitCode.ExitCode.Usage, message: error.message }
+  if (error instanceof ConfigWriteError) return { code: ExitCode.ExitCode.Store, message: error.message }
   // @effect/cli has printed its own message (and the help) already.
   if (ValidationError.isValidationError(error)) return { code: ExitCode.ExitCode.Usage, message: undefined }
   if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "QuitException") {
-    return { code: ExitCode.ExitCode.Usage, message: "cancelled" }
+    return { code: cancelled, message: "cancelled" }
   }
   return { code: ExitCode.ExitCode.Unexpected, message: error instanceof Error ? error.message : String(error) }
+}
+
+/** Ctrl-C, as shells report a process that SIGINT ended (128 + 2). */
+const cancelled = 130
+
+/** The error's own message; for a missing Cognito setting, also the command that sets it. */
+const advice = (error: AuthError.AuthError): string => {
+  if (error._tag !== "ConfigIncompleteError" || error.reason !== "MissingKeys" || error.subject !== "Cognito") return error.message
+  const keys = error.missing.filter((key) => (Settings.keys as ReadonlyArray<string>).includes(key))
+  return keys.length === 0 ? error.message : `${error.message} With toshi: ${keys.map((key) => `\`toshi config set ${key} VALUE\``).join(", ")}.`
 }
 
 let exitCode: number = ExitCode.ExitCode.Ok
@@ -50,10 +62,12 @@ export const main = (argv: ReadonlyArray<string>): void => {
       exitCode = ExitCode.ExitCode.Unexpected
       return Console.error(`toshi: unexpected error (a bug: please report it): ${Cause.pretty(Cause.die(defect))}`)
     }),
+    // Ctrl-C (SIGINT interrupts the program) or Ctrl-C at a prompt: say so, then exit 130.
+    Effect.onInterrupt(() => Console.error("\ntoshi: cancelled")),
     Colour.policy(process, process.env)
   )
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
-    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : exitCode)
+    teardown: (exit, onExit) => onExit(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? cancelled : exitCode)
   })
 }

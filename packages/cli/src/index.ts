@@ -17,3 +17,8 @@ export * as ExitCode from "./ExitCode.js"
  * @since 0.1.0
  */
 export * as Profile from "./Profile.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Settings from "./Settings.js"

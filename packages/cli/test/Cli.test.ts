@@ -4,6 +4,7 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { type DevServer, type LocalAws, type LocalCognito, start, startAws, startCognito } from "@toshi/devserver"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as path from "node:path"
@@ -78,14 +79,23 @@ describe("toshi --help", () => {
     const dir = home()
     const help = await toshi(["--help"], { home: dir })
     assert.strictEqual(help.code, 0)
-    for (const word of ["login", "logout", "token", "whoami", "aws-creds", "status", "EXIT CODES", "not logged in"]) {
+    for (const word of ["login", "logout", "token", "whoami", "aws-creds", "status", "profile", "config", "EXIT CODES", "not logged in"]) {
       assert.include(help.stdout, word)
     }
+    // A one-line purpose under the name, and examples that start from nothing.
+    assert.match(help.stdout, /^toshi 0\.1\.0 -- log in to an OAuth 2\.0 \/ OpenID Connect issuer or a Cognito user pool/m)
+    assert.include(help.stdout, "EXAMPLES")
+    assert.include(help.stdout, "toshi profile add work --issuer https://id.example.org --client-id toshi-cli")
     // Piped output is plain text: no ANSI styles from @effect/cli's help or its usage errors.
     assert.notInclude(help.stdout, "\x1b[")
     const login = await toshi(["login", "--help"], { home: dir })
     assert.include(login.stdout, "--password-stdin")
     assert.include(login.stdout, "--relogin")
+    for (const flag of ["-p, --profile", "-f, --flow", "-u, --username"]) assert.include(login.stdout, flag)
+    // aws-creds' --profile is the AWS profile: -p, which means the toshi profile elsewhere, is not given to it.
+    const awsCreds = await toshi(["aws-creds", "--help"], { home: dir })
+    assert.include(awsCreds.stdout, "-f, --format")
+    assert.notInclude(awsCreds.stdout, "-p, --profile")
     const unknown = await toshi(["frobnicate"], { home: dir, env: { NO_COLOR: "" } })
     assert.strictEqual(unknown.code, 2)
     assert.include(unknown.stderr, "Invalid subcommand")
@@ -96,6 +106,30 @@ describe("toshi --help", () => {
     const unstyled = await runInTerminal(bin, ["--help"], { home: dir, answers: [] })
     assert.include(unstyled.screen, "EXIT CODES")
     assert.notInclude(unstyled.screen, "\x1b[")
+  })
+})
+
+describe("toshi --completions", () => {
+  it("the bundle prints a bash script that completes commands and flags; zsh and fish scripts too", async () => {
+    const dir = home()
+    const script = path.join(dir, "toshi.bash")
+    const bash = await toshi(["--completions", "bash"], { home: dir })
+    assert.strictEqual(bash.code, 0, bash.stderr)
+    fs.writeFileSync(script, bash.stdout)
+    const complete = (words: ReadonlyArray<string>) =>
+      execFileSync("bash", [
+        "-c",
+        `source ${JSON.stringify(script)}; COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(" ")}); ` +
+        `COMP_CWORD=${words.length - 1}; _toshi_bash_completions toshi; echo "\${COMPREPLY[*]}"`
+      ], { encoding: "utf8" }).trim().split(" ")
+    assert.deepStrictEqual(complete(["toshi", "pro"]), ["profile"])
+    assert.includeMembers(complete(["toshi", "profile", ""]), ["add", "list", "remove"])
+    assert.includeMembers(complete(["toshi", "token", "-"]), ["-p", "-r", "-j", "--raw"])
+    for (const shell of ["zsh", "fish"]) {
+      const result = await toshi(["--completions", shell], { home: dir })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.include(result.stdout, "config")
+    }
   })
 })
 
@@ -201,8 +235,8 @@ describe("toshi login, token, whoami, logout (Cognito)", () => {
     assert.strictEqual(malformed.code, 5)
     assert.include(malformed.stderr, path.join(dir, ".toshi", "auth_config.json"))
     const missing = await toshi(["login", "--username", "x", "--password-stdin"], { home: home(), input: "p\n" })
-    assert.strictEqual(missing.code, 5)
-    assert.include(missing.stderr, "scientist_client_id")
+    assert.strictEqual(missing.code, 3)
+    assert.include(missing.stderr, "toshi config set scientist_client_id")
     const unknown = await toshi(["token", "--profile", "nope"], { home: home({ profiles: { profiles: { work: { issuer: oidc.issuer, client_id: "x" } } } }) })
     assert.strictEqual(unknown.code, 2)
     assert.include(unknown.stderr, "known profiles: default, work")
@@ -231,6 +265,18 @@ describe("toshi login in a terminal", () => {
     })
     assert.strictEqual(result.code, 0, result.screen)
     assert.include(result.screen, "Logged in as ada@example.org")
+  })
+
+  it("Ctrl-C at the code prompt, after Cognito sent it, cancels with 130 and saves nothing", async () => {
+    const dir = home({ authConfig: { ...authConfig(), scientist_client_id: aws.otpClientId } })
+    const result = await runInTerminal(bin, ["login", "--flow", "otp", "--username", "ada@example.org"], {
+      home: dir,
+      env: awsEnv(),
+      answers: [{ when: /Code sent to/, type: () => "\x03" }]
+    })
+    assert.strictEqual(result.code, 130, result.screen)
+    assert.include(result.screen, "toshi: cancelled")
+    assert.isFalse(fs.existsSync(path.join(dir, ".toshi", "credentials")))
   })
 })
 
@@ -272,6 +318,15 @@ describe("toshi aws-creds and status", () => {
     assert.deepStrictEqual(json.map((p) => p["profile"]), ["default", "work"])
     assert.strictEqual(json[0]!["session"]["exists"], true)
     assert.strictEqual(json[1]!["session"]["exists"], false)
+    // Data only: flags, times, names and tags, no sentences for a script to parse.
+    assert.deepStrictEqual(json.map((p) => p["loggedIn"]), [true, false])
+    assert.deepStrictEqual(json[0]!["using"], { source: "SavedLogin" })
+    assert.deepStrictEqual(Object.keys(json[0]!["session"]).sort(), ["exists", "expiresAt", "renewable", "user", "valid"])
+    assert.notInclude(JSON.stringify(json), "toshi login")
+    // Only the named profile, which is not logged in: exit 3, as `gh auth status` does.
+    const work = await toshi(["status", "-p", "work", "-j"], { home: dir })
+    assert.strictEqual(work.code, 3)
+    assert.include(work.stderr, "toshi login -p work")
   })
 })
 

@@ -19,6 +19,8 @@ export interface RunOptions {
   readonly input?: string | undefined
   /** Called with each chunk of stderr, e.g. to answer a device-code prompt. */
   readonly onStderr?: ((text: string) => void) | undefined
+  /** Sends `signal` once stderr matches `when`, as a person pressing Ctrl-C (SIGINT) would. */
+  readonly kill?: { readonly when: RegExp; readonly signal: NodeJS.Signals } | undefined
   readonly timeoutMs?: number | undefined
 }
 
@@ -37,9 +39,14 @@ export const run = (bin: string, args: ReadonlyArray<string>, options: RunOption
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))
+    let killed = false
     child.stderr.on("data", (chunk) => {
       stderr += chunk
       options.onStderr?.(String(chunk))
+      if (options.kill !== undefined && !killed && options.kill.when.test(stderr)) {
+        killed = true
+        child.kill(options.kill.signal)
+      }
     })
     const timer = setTimeout(() => {
       child.kill("SIGKILL")

@@ -124,6 +124,9 @@ describe("tryFastToken", () => {
     assert.strictEqual(fast(home, ["token", "--raw", "--profile", "work"]), work)
     assert.strictEqual(fast(home, ["token", "--profile", "work", "--raw"]), work)
     assert.strictEqual(fast(home, ["token", "--profile=work", "--raw"]), work)
+    // The short flags the full command also takes.
+    assert.strictEqual(fast(home, ["token", "-r", "-p", "work"]), work)
+    assert.strictEqual(fast(home, ["token", "-p", "work", "-j"]), fast(home, ["token", "--json", "--profile", "work"]))
     assert.strictEqual(fast(home, ["token", "--raw"], { TOSHI_PROFILE: "work" }), work)
     assert.strictEqual(fast(home, ["token", "--raw", "--profile", "default"], { TOSHI_PROFILE: "work" }), `${accessToken}\n`)
     assert.strictEqual(fast(home, ["token", "--raw"], { TOSHI_PROFILE: "" }), `${accessToken}\n`)
@@ -148,6 +151,9 @@ describe("tryFastToken", () => {
       ["token", "-h"],
       ["token", "--raw", "--json"],
       ["token", "--raw", "--raw"],
+      ["token", "-r", "--raw"],
+      ["token", "-r", "-j"],
+      ["token", "-p"],
       ["token", "--verbose"],
       ["token", "extra"],
       ["token", "--profile"],

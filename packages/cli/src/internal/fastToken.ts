@@ -58,7 +58,7 @@ interface Request {
   readonly profile: string | undefined
 }
 
-/** `token [--raw | --json] [--profile NAME]`, each at most once, in any order; nothing else. */
+/** `token [--raw | --json] [--profile NAME]` (or `-r`, `-j`, `-p`), each at most once, in any order; nothing else. */
 const parseArguments = (args: ReadonlyArray<string>): Request | undefined => {
   if (args[0] !== "token") return undefined
   let raw = false
@@ -66,9 +66,9 @@ const parseArguments = (args: ReadonlyArray<string>): Request | undefined => {
   let profile: string | undefined
   for (let i = 1; i < args.length; i++) {
     const arg = args[i]!
-    if (arg === "--raw" && !raw) raw = true
-    else if (arg === "--json" && !json) json = true
-    else if (arg === "--profile" && profile === undefined && i + 1 < args.length) profile = args[++i]!
+    if ((arg === "--raw" || arg === "-r") && !raw) raw = true
+    else if ((arg === "--json" || arg === "-j") && !json) json = true
+    else if ((arg === "--profile" || arg === "-p") && profile === undefined && i + 1 < args.length) profile = args[++i]!
     else if (arg.startsWith("--profile=") && profile === undefined) profile = arg.slice("--profile=".length)
     else return undefined
   }

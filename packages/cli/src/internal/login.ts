@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Profile from "../Profile.js"
 import { UsageError } from "../Profile.js"
 import * as Session from "./session.js"
+import * as Spinner from "./spinner.js"
 
 /** How the person answers: from the options, from a terminal, or not at all. */
 export interface Answers {
@@ -32,11 +33,13 @@ const needsTerminal = (what: string, instead: string) =>
     description: `toshi login needs a terminal to ask for ${what}, and standard input is not one. ${instead}`
   })
 
-/** A prompt, or a typed error when nobody can answer it: never a hang in CI. */
+/**
+ * A prompt, or a typed error when nobody can answer it: never a hang in CI. Ctrl-C at a prompt
+ * (the terminal is in raw mode, so no SIGINT comes) interrupts, as Ctrl-C anywhere else does.
+ */
 const ask = <A>(answers: Answers, prompt: Prompt.Prompt<A>, what: string, instead: string) =>
   answers.interactive
-    ? Effect.catchTag(prompt, "QuitException", () =>
-      Effect.fail(new AuthError.LoginFailedError({ reason: "ExternalFailed", description: `the ${what} prompt was cancelled` })))
+    ? Effect.catchTag(prompt, "QuitException", () => Effect.interrupt)
     : Effect.fail(needsTerminal(what, instead))
 
 const readStdin: Effect.Effect<string, AuthError.LoginFailedError> = Effect.tryPromise({
@@ -61,15 +64,18 @@ const password = (answers: Answers): Effect.Effect<Redacted.Redacted<string>, Au
         : Effect.succeed(Redacted.make(text)))
     : ask(answers, Prompt.password({ message: "Password" }), "your password", "Pipe it with --password-stdin.")
 
-/** The device flow's instructions: on stderr, so that stdout has only the result. */
-const showDeviceCode = (prompt: OAuth2.DeviceCodePrompt) =>
+/**
+ * The device flow's instructions: on stderr, so that stdout has only the result; always as plain
+ * lines, and on a terminal a spinner with the time left below them.
+ */
+const showDeviceCode = (spinner: ReturnType<typeof Spinner.make>) => (prompt: OAuth2.DeviceCodePrompt) =>
   Console.error(
     [
       `To log in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}`,
       ...(prompt.verificationUriComplete === undefined ? [] : [`(or open ${prompt.verificationUriComplete})`]),
       `Waiting for approval (the code expires in ${Duration.format(prompt.expiresIn)})…`
     ].join("\n")
-  )
+  ).pipe(Effect.zipRight(spinner.start(Duration.toMillis(prompt.expiresIn))))
 
 /** The browser as `--no-browser` wants it: never opened, so the device flow takes over. */
 const noBrowser: Browser.BrowserService = { available: Effect.succeed(false), open: () => Effect.succeed(false) }
@@ -81,6 +87,20 @@ export const provider = (
   profile: Profile.Profile,
   flow: Profile.Flow | undefined,
   answers: Answers
+): Effect.Effect<AuthProvider.AuthProviderService, AuthError.AuthError | UsageError, LoginEnvironment> =>
+  Effect.suspend(() => {
+    const spinner = Spinner.make(process.stderr, process.env)
+    return Effect.map(make(profile, flow, answers, showDeviceCode(spinner)), (made) => ({
+      ...made,
+      acquire: Effect.ensuring(made.acquire, spinner.stop)
+    }))
+  })
+
+const make = (
+  profile: Profile.Profile,
+  flow: Profile.Flow | undefined,
+  answers: Answers,
+  showDeviceCode: (prompt: OAuth2.DeviceCodePrompt) => Effect.Effect<void>
 ): Effect.Effect<AuthProvider.AuthProviderService, AuthError.AuthError | UsageError, LoginEnvironment> =>
   Effect.gen(function*() {
     if (profile._tag === "Cognito") {
@@ -110,7 +130,8 @@ export const provider = (
           otp: ({ attempt, destination }) =>
             Prompt.text({ message: `${attempt > 1 ? "Wrong code. " : ""}Code sent to ${destination ?? "your email"}` }).pipe(
               Effect.provideService(Terminal.Terminal, terminal),
-              Effect.mapError(() => new AuthError.LoginFailedError({ reason: "ExternalFailed", description: "the code prompt was cancelled" }))
+              // Ctrl-C at the code prompt cancels, as it does at every other prompt.
+              Effect.catchTag("QuitException", () => Effect.interrupt)
             )
         })
       }
