@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import { AuthError, AuthProvider, type TokenSet } from "@toshi/core"
+import { AuthError, AuthProvider, TokenSet } from "@toshi/core"
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -281,6 +281,60 @@ export const makeRefreshToken = (
     grant(options, "login", { grant_type: "refresh_token", refresh_token: Redacted.value(options.refreshToken) }),
     { renewable: true }
   )
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SavedSessionOptions = CommonOptions & {
+  /** Names the saved session in the store (e.g. a CLI profile). */
+  readonly key: string
+  /** Why there is nothing to renew and what to do, e.g. "not logged in: run `my-tool login`". */
+  readonly notLoggedIn?: string | undefined
+}
+
+/**
+ * A session saved by an earlier login (another process, another tool), renewed with its refresh
+ * token. It cannot log in by itself: with nothing saved, `acquire` is a `NoCredentialsError` that
+ * says how to log in. A renewal without a new refresh token keeps the old one (no rotation), and
+ * one without a `scope` keeps the old scope (RFC 6749 §6).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSavedSession = (
+  options: SavedSessionOptions
+): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
+  Effect.map(
+    provider(
+      options,
+      Effect.fail(
+        new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: options.notLoggedIn ?? "no saved session: log in first" })
+      ),
+      { renewable: true, key: options.key }
+    ),
+    (service) =>
+      AuthProvider.make({
+        ...service,
+        refresh: (current) =>
+          Effect.map(service.refresh!(current), (renewed) =>
+            renewed.refreshToken !== undefined || current.refreshToken === undefined
+              ? renewed
+              : TokenSet.make({
+                ...renewed,
+                refreshToken: current.refreshToken,
+                ...(current.refreshExpiresAt === undefined ? {} : { refreshExpiresAt: current.refreshExpiresAt })
+              }))
+      })
+  )
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const savedSession: (
+  options: SavedSessionOptions
+) => Layer.Layer<AuthProvider.AuthProvider, never, HttpClient.HttpClient> = asLayer(makeSavedSession)
 
 /**
  * What a person must do to approve a device login (RFC 8628 §3.3).

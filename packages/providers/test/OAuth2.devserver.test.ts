@@ -309,6 +309,25 @@ describe("OAuth 2.0 grants given an issuer instead of endpoints", () => {
     }
   }, 30_000)
 
+  it("a saved session renews with its refresh token through the issuer, and cannot log in by itself", async () => {
+    const [saved, renewed, missing] = await run(Effect.gen(function*() {
+      const login = yield* OAuth2.makePassword(passwordClient(server))
+      const saved = yield* login.acquire
+      const session = yield* OAuth2.makeSavedSession({
+        issuer: server.issuer,
+        client: passwordClient(server).client,
+        key: "work",
+        notLoggedIn: "not logged in to profile work: run `toshi login --profile work`"
+      })
+      return [saved, yield* session.refresh!(saved), yield* Effect.flip(session.acquire)] as const
+    }))
+    assert.notStrictEqual(Redacted.value(renewed.accessToken), Redacted.value(saved.accessToken))
+    assert.isDefined(renewed.refreshToken)
+    assert.deepStrictEqual(renewed.scope, saved.scope)
+    assert.strictEqual(missing._tag, "NoCredentialsError")
+    assert.include(missing.message, "toshi login --profile work")
+  })
+
   it("an issuer that cannot be reached fails the login with a typed, transient error, not the layer", async () => {
     const provider = await run(OAuth2.makeClientCredentials({
       issuer: "http://127.0.0.1:9",

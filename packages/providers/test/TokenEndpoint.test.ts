@@ -278,4 +278,25 @@ describe("the device flow's polling", () => {
       assert.isTrue(server.seen.every((request) => request.body === ""))
       yield* Effect.promise(server.close)
     }))
+
+  it.live("a saved session's renewal that brings no refresh token and no scope keeps the old ones", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(200, { access_token: "at-2", token_type: "Bearer", expires_in: 60 }))
+      const current = TokenSet.make({
+        accessToken: Redacted.make("at-1"),
+        expiresAt: DateTime.unsafeMake(0),
+        refreshToken: Redacted.make("rt-1"),
+        scope: ["openid", "read"]
+      })
+      const renewed = yield* OAuth2.makeSavedSession({ tokenEndpoint: server.url, client: ClientAuth.none("public"), key: "work" }).pipe(
+        Effect.flatMap((session) => session.refresh!(current)),
+        Effect.provide(NodeHttpClient.layerUndici)
+      )
+      assert.strictEqual(Redacted.value(renewed.accessToken), "at-2")
+      assert.strictEqual(Redacted.value(renewed.refreshToken!), "rt-1")
+      assert.deepStrictEqual(renewed.scope, ["openid", "read"])
+      assert.strictEqual(new URLSearchParams(server.seen[0]!.body).get("refresh_token"), "rt-1")
+      yield* Effect.promise(server.close)
+    }))
 })
