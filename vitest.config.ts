@@ -5,10 +5,12 @@ const packages = ["core", "providers", "stores", "node", "cli", "devserver", "se
 
 export default defineConfig({
   resolve: {
-    // Tests run against the sources; the published entry points are the compiled `dist/`.
-    alias: Object.fromEntries(
-      packages.map((name) => [`@toshi/${name}`, fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url))])
-    )
+    // Tests run against the sources; the published entry points are the compiled `dist/`. A
+    // subpath (`@toshi/providers/OAuth2`) is the module of that name, as the exports maps say.
+    alias: packages.flatMap((name) => [
+      { find: new RegExp(`^@toshi/${name}$`), replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)) },
+      { find: new RegExp(`^@toshi/${name}/([A-Za-z0-9]+)$`), replacement: fileURLToPath(new URL(`./packages/${name}/src/$1.ts`, import.meta.url)) }
+    ])
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],

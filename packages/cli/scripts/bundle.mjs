@@ -26,8 +26,9 @@ export const outfile = path.join(packageDir, "dist", "toshi.mjs")
 const workspaceSources = {
   name: "toshi-workspace-sources",
   setup(build) {
-    build.onResolve({ filter: /^@toshi\/[a-z-]+$/ }, (args) => {
-      const file = path.join(packagesDir, args.path.slice("@toshi/".length), "src", "index.ts")
+    build.onResolve({ filter: /^@toshi\/[a-z-]+(\/[A-Za-z0-9]+)?$/ }, (args) => {
+      const [name, module = "index"] = args.path.slice("@toshi/".length).split("/")
+      const file = path.join(packagesDir, name, "src", `${module}.ts`)
       return fs.existsSync(file) ? { path: file } : undefined
     })
   }

@@ -8,7 +8,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import type * as ValidationError from "@effect/cli/ValidationError"
-import { type AuthError, TokenManager } from "@toshi/core"
+import { type AuthError, Lifetime, TokenManager } from "@toshi/core"
 import type { NodeAuth } from "@toshi/node"
 import { ClientAuth, Cognito, CognitoConfig, IdentityPool, OAuth2, Oidc } from "@toshi/providers"
 import * as Console from "effect/Console"
@@ -157,8 +157,9 @@ const currentTokens = (selected: Profile.Profile) =>
     const manager = yield* Session.manager(session)
     const tokens = yield* manager.token
     // The manager keeps short-lived tokens until nearly their end; a script needs some life left.
-    const left = DateTime.distance(yield* DateTime.now, tokens.expiresAt) / 1000
-    return { session, tokens: left >= minimumLifetimeSeconds ? tokens : yield* manager.forceRefresh }
+    const now = DateTime.toEpochMillis(yield* DateTime.now)
+    const usable = Lifetime.usableFor(DateTime.toEpochMillis(tokens.expiresAt), now, minimumLifetimeSeconds)
+    return { session, tokens: usable ? tokens : yield* manager.forceRefresh }
   }))
 
 const token = Command.make(
