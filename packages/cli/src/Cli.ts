@@ -10,7 +10,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import type * as ValidationError from "@effect/cli/ValidationError"
-import { AuthError, TokenManager } from "@toshi/core"
+import { AuthError, Lifetime, TokenManager } from "@toshi/core"
 import type { NodeAuth } from "@toshi/node"
 import { ClientAuth, Cognito, CognitoConfig, IdentityPool, OAuth2, Oidc } from "@toshi/providers"
 import * as Config from "effect/Config"
@@ -179,8 +179,9 @@ const currentTokens = (selected: Profile.Profile) =>
     const manager = yield* Session.manager(session)
     const tokens = yield* manager.token
     // The manager keeps short-lived tokens until nearly their end; a script needs some life left.
-    const left = DateTime.distance(yield* DateTime.now, tokens.expiresAt) / 1000
-    return { session, tokens: left >= minimumLifetimeSeconds ? tokens : yield* manager.forceRefresh }
+    const now = DateTime.toEpochMillis(yield* DateTime.now)
+    const usable = Lifetime.usableFor(DateTime.toEpochMillis(tokens.expiresAt), now, minimumLifetimeSeconds)
+    return { session, tokens: usable ? tokens : yield* manager.forceRefresh }
   }))
 
 const token = Command.make(

@@ -16,6 +16,11 @@ export * as Jwt from "./Jwt.js"
 /**
  * @since 0.1.0
  */
+export * as Lifetime from "./Lifetime.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as RefreshContext from "./RefreshContext.js"
 
 /**

@@ -21,15 +21,13 @@ import * as internal from "./internal/tokenClient.js"
 import type * as NodeHttp from "./NodeHttp.js"
 
 /**
- * Where a provider finds the server: an issuer (OIDC discovery) or the token endpoint itself.
+ * Where a provider finds the server: an issuer (OIDC discovery, once per process) or the token
+ * endpoint itself.
  *
  * @since 0.1.0
  * @category models
  */
-export type Endpoint = { readonly issuer: string; readonly tokenEndpoint?: undefined } | {
-  readonly tokenEndpoint: string
-  readonly issuer?: undefined
-}
+export type Endpoint = OAuth2.Endpoint
 
 /**
  * What the grants share.

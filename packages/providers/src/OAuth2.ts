@@ -4,10 +4,13 @@
  * typed `LoginFailedError` (first grant) or `RefreshFailedError` (renewal) that carries the
  * server's `error` and `error_description` when it sent them.
  *
+ * Every grant finds its server either through an `issuer` (OpenID Connect discovery, fetched once
+ * per process, when the first request needs it) or through its endpoints given outright.
+ *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import { AuthError, AuthProvider, type TokenSet } from "@toshi/core"
+import { AuthError, AuthProvider, TokenSet } from "@toshi/core"
 import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
@@ -19,18 +22,29 @@ import * as Schema from "effect/Schema"
 import * as Browser from "./Browser.js"
 import type { ClientAuth } from "./ClientAuth.js"
 import * as IdToken from "./IdToken.js"
+import * as Oidc from "./Oidc.js"
 import * as RedirectReceiver from "./RedirectReceiver.js"
 import * as Callback from "./internal/callback.js"
 import * as Token from "./internal/http.js"
 
 /**
- * What every grant needs.
+ * Where a grant finds its server: an issuer, whose discovery document names the endpoints, or the
+ * token endpoint itself. Exactly one of the two.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CommonOptions {
-  readonly tokenEndpoint: string
+export type Endpoint =
+  | { readonly issuer: string; readonly tokenEndpoint?: undefined }
+  | { readonly tokenEndpoint: string; readonly issuer?: undefined }
+
+/**
+ * What every grant needs besides its server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GrantOptions {
   readonly client: ClientAuth
   /** Scopes to request. */
   readonly scope?: ReadonlyArray<string> | undefined
@@ -42,26 +56,35 @@ export interface CommonOptions {
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   /** Per request. Default 30 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Names the identity in the token store. Default `oauth2:<token endpoint>#<client id>`. */
+  /** Names the identity in the token store. Default `oauth2:<issuer or token endpoint>#<client id>`. */
   readonly key?: string | undefined
   /**
    * Validates every ID token the server returns (signature, `iss`, `aud`, `exp`); a token that fails
-   * fails the grant. `Oidc.validation(metadata)` gives it from discovery.
+   * fails the grant. `Oidc.validation(metadata)` gives it from discovery; with an `issuer`, that is
+   * the default.
    */
   readonly idToken?: IdToken.Validation | undefined
 }
 
 /**
+ * What every grant needs.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface ClientCredentialsOptions extends CommonOptions {}
+export type CommonOptions = Endpoint & GrantOptions
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface PasswordOptions extends CommonOptions {
+export type ClientCredentialsOptions = CommonOptions
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type PasswordOptions = CommonOptions & {
   readonly username: string
   readonly password: Redacted.Redacted<string>
   /** A one-time code, asked for at each login (servers that take a `totp` parameter). */
@@ -72,14 +95,67 @@ export interface PasswordOptions extends CommonOptions {
  * @since 0.1.0
  * @category models
  */
-export interface RefreshTokenOptions extends CommonOptions {
+export type RefreshTokenOptions = CommonOptions & {
   /** A refresh token obtained elsewhere (another tool, an earlier login). */
   readonly refreshToken: Redacted.Redacted<string>
 }
 
 const defaultTimeout = "30 seconds"
 
-const keyOf = (options: CommonOptions) => options.key ?? `oauth2:${options.tokenEndpoint}#${options.client.clientId}`
+const keyOf = (options: CommonOptions) =>
+  options.key ?? `oauth2:${options.issuer ?? options.tokenEndpoint}#${options.client.clientId}`
+
+type GrantError = AuthError.LoginFailedError | AuthError.RefreshFailedError
+
+/** An issuer's metadata, discovered once per process; while renewing, a failure is a renewal's error. */
+const discover = (issuer: string, phase: Token.Phase, options: GrantOptions): Effect.Effect<Oidc.Metadata, GrantError, HttpClient.HttpClient> => {
+  const discovered = Oidc.discover(issuer, { timeout: options.timeout ?? defaultTimeout })
+  return phase === "login" ? discovered : Effect.mapError(discovered, (error) => AuthError.renewalError(error) as GrantError)
+}
+
+/** The names of the endpoints discovery may give, as the document spells them and as people say them. */
+const endpointNames = {
+  authorization_endpoint: "authorization endpoint",
+  device_authorization_endpoint: "device authorization endpoint",
+  revocation_endpoint: "revocation endpoint"
+} as const
+
+/**
+ * An endpoint the discovery document must name: without it, the issuer does not offer what was
+ * asked, and the error names the missing field.
+ */
+const discovered = (
+  metadata: Oidc.Metadata,
+  field: keyof typeof endpointNames,
+  phase: Token.Phase,
+  instead: string
+): Effect.Effect<string, GrantError> => {
+  const url = metadata[field]
+  return url !== undefined
+    ? Effect.succeed(url)
+    : Effect.fail(Token.toError(phase, {
+      reason: "InvalidConfig",
+      description: `the discovery document of ${metadata.issuer} has no ${field} (the ${
+        endpointNames[field]
+      }): this issuer does not offer it; give ${instead} instead of the issuer, or use another flow`
+    }))
+}
+
+/** The token endpoint and ID token checks a grant uses, once its server is known. */
+interface Server {
+  readonly tokenEndpoint: string
+  readonly idToken: IdToken.Validation | undefined
+  readonly metadata: Oidc.Metadata | undefined
+}
+
+const serverOf = (options: CommonOptions, phase: Token.Phase): Effect.Effect<Server, GrantError, HttpClient.HttpClient> =>
+  options.issuer === undefined
+    ? Effect.succeed({ tokenEndpoint: options.tokenEndpoint, idToken: options.idToken, metadata: undefined })
+    : Effect.map(discover(options.issuer, phase, options), (metadata) => ({
+      tokenEndpoint: metadata.token_endpoint,
+      idToken: options.idToken ?? Oidc.validation(metadata),
+      metadata
+    }))
 
 /** What every request of a grant carries: scope, resource indicator, audience, extra parameters. */
 const requestParams = (options: CommonOptions): Record<string, string | undefined> => ({
@@ -96,19 +172,20 @@ const grant = (
   params: Readonly<Record<string, string | undefined>>,
   nonce?: string,
   previousScope?: ReadonlyArray<string>
-): Effect.Effect<TokenSet.TokenSet, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
+): Effect.Effect<TokenSet.TokenSet, GrantError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    const server = yield* serverOf(options, phase)
     const sentAt = yield* DateTime.now
     const response = yield* Token.requestToken({
-      endpoint: options.tokenEndpoint,
+      endpoint: server.tokenEndpoint,
       auth: options.client,
       timeout: options.timeout ?? defaultTimeout,
       phase,
       params: { ...requestParams(options), ...params }
     })
-    if (response.id_token !== undefined && options.idToken !== undefined) {
+    if (response.id_token !== undefined && server.idToken !== undefined) {
       yield* IdToken.validate(response.id_token, {
-        ...options.idToken,
+        ...server.idToken,
         clientId: options.client.clientId,
         nonce,
         phase,
@@ -206,6 +283,60 @@ export const makeRefreshToken = (
   )
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export type SavedSessionOptions = CommonOptions & {
+  /** Names the saved session in the store (e.g. a CLI profile). */
+  readonly key: string
+  /** Why there is nothing to renew and what to do, e.g. "not logged in: run `my-tool login`". */
+  readonly notLoggedIn?: string | undefined
+}
+
+/**
+ * A session saved by an earlier login (another process, another tool), renewed with its refresh
+ * token. It cannot log in by itself: with nothing saved, `acquire` is a `NoCredentialsError` that
+ * says how to log in. A renewal without a new refresh token keeps the old one (no rotation), and
+ * one without a `scope` keeps the old scope (RFC 6749 §6).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSavedSession = (
+  options: SavedSessionOptions
+): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
+  Effect.map(
+    provider(
+      options,
+      Effect.fail(
+        new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: options.notLoggedIn ?? "no saved session: log in first" })
+      ),
+      { renewable: true, key: options.key }
+    ),
+    (service) =>
+      AuthProvider.make({
+        ...service,
+        refresh: (current) =>
+          Effect.map(service.refresh!(current), (renewed) =>
+            renewed.refreshToken !== undefined || current.refreshToken === undefined
+              ? renewed
+              : TokenSet.make({
+                ...renewed,
+                refreshToken: current.refreshToken,
+                ...(current.refreshExpiresAt === undefined ? {} : { refreshExpiresAt: current.refreshExpiresAt })
+              }))
+      })
+  )
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const savedSession: (
+  options: SavedSessionOptions
+) => Layer.Layer<AuthProvider.AuthProvider, never, HttpClient.HttpClient> = asLayer(makeSavedSession)
+
+/**
  * What a person must do to approve a device login (RFC 8628 §3.3).
  *
  * @since 0.1.0
@@ -223,11 +354,16 @@ export interface DeviceCodePrompt {
  * @since 0.1.0
  * @category models
  */
-export interface DeviceCodeOptions extends CommonOptions {
-  readonly deviceAuthorizationEndpoint: string
-  /** Shows the code and the link to the person (a terminal line, a notification). */
-  readonly onPrompt: (prompt: DeviceCodePrompt) => void | Effect.Effect<void>
-}
+export type DeviceCodeOptions =
+  & GrantOptions
+  & (
+    | { readonly issuer: string; readonly tokenEndpoint?: undefined; readonly deviceAuthorizationEndpoint?: undefined }
+    | { readonly tokenEndpoint: string; readonly deviceAuthorizationEndpoint: string; readonly issuer?: undefined }
+  )
+  & {
+    /** Shows the code and the link to the person (a terminal line, a notification). */
+    readonly onPrompt: (prompt: DeviceCodePrompt) => void | Effect.Effect<void>
+  }
 
 const DeviceAuthorization = Schema.Struct({
   device_code: Schema.String,
@@ -253,9 +389,17 @@ export const makeDeviceCode = (
   provider(
     options,
     Effect.gen(function*() {
+      const endpoint = options.issuer === undefined
+        ? options.deviceAuthorizationEndpoint
+        : yield* discovered(
+          yield* discover(options.issuer, "login", options),
+          "device_authorization_endpoint",
+          "login",
+          "tokenEndpoint and deviceAuthorizationEndpoint"
+        )
       const authorization = yield* Token.postForm({
         what: "device authorization endpoint",
-        endpoint: options.deviceAuthorizationEndpoint,
+        endpoint,
         auth: options.client,
         timeout: options.timeout ?? defaultTimeout,
         phase: "login",
@@ -300,8 +444,33 @@ export const makeDeviceCode = (
  * @since 0.1.0
  * @category models
  */
-export interface AuthorizationCodeOptions extends CommonOptions {
-  readonly authorizationEndpoint: string
+export type AuthorizationCodeOptions =
+  & GrantOptions
+  & (
+    | {
+      readonly issuer: string
+      readonly tokenEndpoint?: undefined
+      readonly authorizationEndpoint?: undefined
+      /** Used instead when no browser can be opened (SSH, CI, a container). Without it, that is an error. */
+      readonly deviceFallback?: { readonly onPrompt: DeviceCodeOptions["onPrompt"]; readonly deviceAuthorizationEndpoint?: undefined } | undefined
+    }
+    | {
+      readonly tokenEndpoint: string
+      readonly authorizationEndpoint: string
+      readonly issuer?: undefined
+      /** Used instead when no browser can be opened (SSH, CI, a container). Without it, that is an error. */
+      readonly deviceFallback?: { readonly onPrompt: DeviceCodeOptions["onPrompt"]; readonly deviceAuthorizationEndpoint: string } | undefined
+    }
+  )
+  & AuthorizationCodeSettings
+
+/**
+ * How the browser login runs, whatever the server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthorizationCodeSettings {
   /** The loopback port to try first (some servers need the exact redirect URI registered). Default: any. */
   readonly port?: number | undefined
   /** The loopback callback path. Default `/callback`. */
@@ -312,11 +481,6 @@ export interface AuthorizationCodeOptions extends CommonOptions {
   readonly authorizationParams?: Readonly<Record<string, string>> | undefined
   /** Called with the URL before the browser opens: show it, in case the browser does not come up. */
   readonly onOpen?: ((url: string) => void | Effect.Effect<void>) | undefined
-  /** Used instead when no browser can be opened (SSH, CI, a container). Without it, that is an error. */
-  readonly deviceFallback?: {
-    readonly deviceAuthorizationEndpoint: string
-    readonly onPrompt: DeviceCodeOptions["onPrompt"]
-  } | undefined
 }
 
 /** 32 random bytes, base64url: for `state`, `nonce` and the PKCE verifier (RFC 7636 §4.1). */
@@ -350,7 +514,11 @@ export const makeAuthorizationCode = (
     const browser = yield* Browser.Browser
     const device = options.deviceFallback === undefined
       ? undefined
-      : yield* makeDeviceCode({ ...options, ...options.deviceFallback })
+      : yield* makeDeviceCode(
+        options.issuer === undefined
+          ? { ...options, deviceAuthorizationEndpoint: options.deviceFallback!.deviceAuthorizationEndpoint, onPrompt: options.deviceFallback!.onPrompt }
+          : { ...options, onPrompt: options.deviceFallback.onPrompt }
+      )
     const noBrowser = (description: string) =>
       device !== undefined
         ? device.acquire
@@ -363,7 +531,15 @@ export const makeAuthorizationCode = (
       const state = randomToken()
       const verifier = randomToken()
       const nonce = options.scope?.includes("openid") === true ? randomToken() : undefined
-      const url = yield* Token.checkEndpoint("login", "authorization endpoint", options.authorizationEndpoint)
+      const endpoint = options.issuer === undefined
+        ? options.authorizationEndpoint
+        : yield* discovered(
+          yield* discover(options.issuer, "login", options),
+          "authorization_endpoint",
+          "login",
+          "tokenEndpoint and authorizationEndpoint"
+        )
+      const url = yield* Token.checkEndpoint("login", "authorization endpoint", endpoint)
       const query: Record<string, string | undefined> = {
         response_type: "code",
         client_id: options.client.clientId,
@@ -480,18 +656,25 @@ const callback = (f: () => Callback.Answer<string>, what: string): Effect.Effect
  * @since 0.1.0
  * @category constructors
  */
-export const revoke = (options: {
-  readonly revocationEndpoint: string
+export const revoke = (options: (
+  | { readonly revocationEndpoint: string; readonly issuer?: undefined }
+  | { readonly issuer: string; readonly revocationEndpoint?: undefined }
+) & {
   readonly client: ClientAuth
   readonly token: Redacted.Redacted<string>
   readonly tokenTypeHint?: "refresh_token" | "access_token" | undefined
   readonly timeout?: Duration.DurationInput | undefined
-}): Effect.Effect<void, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
-  Effect.asVoid(Token.postForm({
-    what: "revocation endpoint",
-    endpoint: options.revocationEndpoint,
-    auth: options.client,
-    timeout: options.timeout ?? defaultTimeout,
-    phase: "refresh",
-    params: { token: Redacted.value(options.token), token_type_hint: options.tokenTypeHint }
-  }, Schema.Unknown, "a revocation response", { emptyBody: undefined }))
+}): Effect.Effect<void, GrantError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const endpoint = options.issuer === undefined
+      ? options.revocationEndpoint
+      : yield* discovered(yield* discover(options.issuer, "refresh", options), "revocation_endpoint", "refresh", "revocationEndpoint")
+    yield* Token.postForm({
+      what: "revocation endpoint",
+      endpoint,
+      auth: options.client,
+      timeout: options.timeout ?? defaultTimeout,
+      phase: "refresh",
+      params: { token: Redacted.value(options.token), token_type_hint: options.tokenTypeHint }
+    }, Schema.Unknown, "a revocation response", { emptyBody: undefined })
+  })

@@ -2,7 +2,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { AuthError } from "@toshi/core"
+import { AuthError, type AuthProvider } from "@toshi/core"
 import { type DevServer, start } from "@toshi/devserver"
 import { Browser, ClientAuth, OAuth2, Oidc, RedirectReceiver } from "@toshi/providers"
 import * as Deferred from "effect/Deferred"
@@ -55,25 +55,35 @@ const testBrowser = (behaviour: { deny?: boolean; tamper?: (url: URL) => void; a
       })
   })
 
-const acquire = (browser: Browser.BrowserService, overrides: Partial<OAuth2.AuthorizationCodeOptions> = {}) =>
-  Effect.runPromise(Effect.either(Effect.gen(function*() {
-    const metadata = yield* Oidc.discover(server.issuer)
-    const provider = yield* OAuth2.makeAuthorizationCode({
-      authorizationEndpoint: metadata.authorization_endpoint!,
-      tokenEndpoint: metadata.token_endpoint,
-      client: ClientAuth.none(server.clients.public.clientId),
-      scope: ["openid", "offline_access"],
-      idToken: Oidc.validation(metadata),
-      ...overrides
-    })
-    return yield* provider.acquire
-  }).pipe(
+const run = (browser: Browser.BrowserService, provider: Effect.Effect<AuthProvider.AuthProviderService, AuthError.AuthError, any>) =>
+  Effect.runPromise(Effect.either(Effect.flatMap(provider, (p) => p.acquire).pipe(
     Effect.provide(Layer.mergeAll(
       NodeHttpClient.layerUndici,
       Layer.succeed(RedirectReceiver.RedirectReceiver, testReceiver),
       Layer.succeed(Browser.Browser, browser)
     ))
   ) as Effect.Effect<any, AuthError.AuthError, never>))
+
+const acquire = (
+  browser: Browser.BrowserService,
+  overrides: Partial<OAuth2.AuthorizationCodeSettings> & {
+    readonly deviceFallback?: { readonly deviceAuthorizationEndpoint: string; readonly onPrompt: OAuth2.DeviceCodeOptions["onPrompt"] }
+  } = {}
+) =>
+  run(
+    browser,
+    Effect.gen(function*() {
+      const metadata = yield* Oidc.discover(server.issuer)
+      return yield* OAuth2.makeAuthorizationCode({
+        authorizationEndpoint: metadata.authorization_endpoint!,
+        tokenEndpoint: metadata.token_endpoint,
+        client: ClientAuth.none(server.clients.public.clientId),
+        scope: ["openid", "offline_access"],
+        idToken: Oidc.validation(metadata),
+        ...overrides
+      })
+    })
+  )
 
 describe("OAuth2.authorizationCode", () => {
   it("signs in through the browser with PKCE, checks state and nonce, and gets tokens", async () => {
@@ -117,6 +127,24 @@ describe("OAuth2.authorizationCode", () => {
     const none = await acquire(testBrowser({ available: false }))
     assert.strictEqual(none._tag === "Left" && (none.left as AuthError.LoginFailedError).reason, "Unsupported")
     assert.isTrue(none._tag === "Left" && AuthError.isAuthError(none.left))
+  }, 30_000)
+
+  it("with an issuer, discovery gives the authorization, token and device endpoints and the ID token checks", async () => {
+    const withIssuer = (deviceFallback?: { readonly onPrompt: OAuth2.DeviceCodeOptions["onPrompt"] }) =>
+      OAuth2.makeAuthorizationCode({
+        issuer: server.issuer,
+        client: ClientAuth.none(server.clients.public.clientId),
+        scope: ["openid", "offline_access"],
+        deviceFallback
+      })
+    const viaBrowser = await run(testBrowser(), withIssuer())
+    assert.strictEqual(viaBrowser._tag, "Right", viaBrowser._tag === "Left" ? viaBrowser.left.message : "")
+    if (viaBrowser._tag === "Right") assert.isDefined(viaBrowser.right.idToken)
+    const viaDevice = await run(
+      testBrowser({ available: false }),
+      withIssuer({ onPrompt: (prompt) => void server.approveDeviceCode(prompt.userCode) })
+    )
+    assert.strictEqual(viaDevice._tag, "Right", viaDevice._tag === "Left" ? viaDevice.left.message : "")
   }, 30_000)
 })
 

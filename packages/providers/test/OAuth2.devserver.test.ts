@@ -261,6 +261,85 @@ describe("OAuth 2.0 grants against the local identity provider", () => {
   }, 20_000)
 })
 
+describe("OAuth 2.0 grants given an issuer instead of endpoints", () => {
+  it("every grant finds its endpoints through one discovery per process, and renews and revokes through it", async () => {
+    const fresh = await start()
+    try {
+      const user = fresh.users.find((u) => u.totpSecret === undefined)!
+      const password = {
+        issuer: fresh.issuer,
+        client: ClientAuth.basic(fresh.clients.password.clientId, Redacted.make(fresh.clients.password.clientSecret)),
+        username: user.username,
+        password: Redacted.make(user.password),
+        scope: ["openid", "offline_access"]
+      }
+      const outcome = await run(Effect.gen(function*() {
+        const machine = yield* OAuth2.makeClientCredentials({
+          issuer: fresh.issuer,
+          client: ClientAuth.basic(fresh.clients.confidential.clientId, Redacted.make(fresh.clients.confidential.clientSecret)),
+          resource: fresh.resource,
+          scope: ["read"]
+        })
+        const m2m = yield* machine.acquire
+        const person = yield* OAuth2.makePassword(password)
+        const first = yield* person.acquire
+        const renewed = yield* person.refresh!(first)
+        const device = yield* OAuth2.makeDeviceCode({
+          issuer: fresh.issuer,
+          client: ClientAuth.none(fresh.clients.public.clientId),
+          scope: ["openid", "offline_access"],
+          onPrompt: (prompt) => void fresh.approveDeviceCode(prompt.userCode)
+        })
+        const approved = yield* device.acquire
+        yield* OAuth2.revoke({ issuer: fresh.issuer, client: password.client, token: renewed.refreshToken!, tokenTypeHint: "refresh_token" })
+        const afterRevoke = yield* Effect.flip(person.refresh!(renewed))
+        return { m2m, first, renewed, approved, afterRevoke, key: person.key }
+      }))
+      assert.strictEqual(Option.getOrThrow(Jwt.unverifiedClaims(Redacted.value(outcome.m2m.accessToken)))["aud"], fresh.resource)
+      // The ID token was checked against the issuer's keys: discovery gives the checks too.
+      assert.isDefined(outcome.first.idToken)
+      assert.notStrictEqual(Redacted.value(outcome.renewed.accessToken), Redacted.value(outcome.first.accessToken))
+      assert.isDefined(outcome.approved.refreshToken)
+      assert.strictEqual(outcome.afterRevoke._tag, "RefreshFailedError")
+      assert.strictEqual((outcome.afterRevoke as AuthError.RefreshFailedError).reason, "InvalidGrant")
+      assert.strictEqual(outcome.key, `oauth2:${fresh.issuer}#${fresh.clients.password.clientId}#${user.username}`)
+      assert.strictEqual(fresh.counts()["discovery"], 1)
+    } finally {
+      await fresh.stop()
+    }
+  }, 30_000)
+
+  it("a saved session renews with its refresh token through the issuer, and cannot log in by itself", async () => {
+    const [saved, renewed, missing] = await run(Effect.gen(function*() {
+      const login = yield* OAuth2.makePassword(passwordClient(server))
+      const saved = yield* login.acquire
+      const session = yield* OAuth2.makeSavedSession({
+        issuer: server.issuer,
+        client: passwordClient(server).client,
+        key: "work",
+        notLoggedIn: "not logged in to profile work: run `toshi login --profile work`"
+      })
+      return [saved, yield* session.refresh!(saved), yield* Effect.flip(session.acquire)] as const
+    }))
+    assert.notStrictEqual(Redacted.value(renewed.accessToken), Redacted.value(saved.accessToken))
+    assert.isDefined(renewed.refreshToken)
+    assert.deepStrictEqual(renewed.scope, saved.scope)
+    assert.strictEqual(missing._tag, "NoCredentialsError")
+    assert.include(missing.message, "toshi login --profile work")
+  })
+
+  it("an issuer that cannot be reached fails the login with a typed, transient error, not the layer", async () => {
+    const provider = await run(OAuth2.makeClientCredentials({
+      issuer: "http://127.0.0.1:9",
+      client: ClientAuth.basic("svc", Redacted.make("secret")),
+      timeout: "2 seconds"
+    }))
+    const error = await run(Effect.flip(provider.acquire))
+    assert.strictEqual(error._tag, "LoginFailedError")
+    assert.isTrue(AuthError.isTransient(error))
+  })
+})
+
 describe("OAuth2.revoke (RFC 7009)", () => {
   it("a revoked refresh token no longer renews, and revoking it again still succeeds", async () => {
     const after = await run(Effect.gen(function*() {

@@ -255,4 +255,48 @@ describe("the device flow's polling", () => {
       assert.isAtLeast(polls[1]! - polls[0]!, 5_900)
       yield* Effect.promise(server.close)
     }), 20_000)
+
+  it.live("an issuer whose discovery document lacks an endpoint a grant needs is a typed error naming it", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      const issuer = new URL(server.url).origin
+      server.answer(json(200, { issuer, token_endpoint: server.url }))
+      const device = yield* OAuth2.makeDeviceCode({ issuer, client: ClientAuth.none("public"), onPrompt: () => undefined }).pipe(
+        Effect.flatMap((provider) => Effect.flip(provider.acquire)),
+        Effect.provide(NodeHttpClient.layerUndici)
+      )
+      assert.strictEqual(device._tag, "LoginFailedError")
+      assert.strictEqual((device as AuthError.LoginFailedError).reason, "InvalidConfig")
+      assert.include(device.message, "device_authorization_endpoint")
+      const revoked = yield* OAuth2.revoke({ issuer, client: ClientAuth.none("public"), token: Redacted.make("rt") }).pipe(
+        Effect.flip,
+        Effect.provide(NodeHttpClient.layerUndici)
+      )
+      assert.strictEqual(revoked._tag, "RefreshFailedError")
+      assert.include(revoked.message, "revocation_endpoint")
+      // Only the discovery document was asked for: no grant was attempted without its endpoint.
+      assert.isTrue(server.seen.every((request) => request.body === ""))
+      yield* Effect.promise(server.close)
+    }))
+
+  it.live("a saved session's renewal that brings no refresh token and no scope keeps the old ones", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(misbehaving)
+      server.answer(json(200, { access_token: "at-2", token_type: "Bearer", expires_in: 60 }))
+      const current = TokenSet.make({
+        accessToken: Redacted.make("at-1"),
+        expiresAt: DateTime.unsafeMake(0),
+        refreshToken: Redacted.make("rt-1"),
+        scope: ["openid", "read"]
+      })
+      const renewed = yield* OAuth2.makeSavedSession({ tokenEndpoint: server.url, client: ClientAuth.none("public"), key: "work" }).pipe(
+        Effect.flatMap((session) => session.refresh!(current)),
+        Effect.provide(NodeHttpClient.layerUndici)
+      )
+      assert.strictEqual(Redacted.value(renewed.accessToken), "at-2")
+      assert.strictEqual(Redacted.value(renewed.refreshToken!), "rt-1")
+      assert.deepStrictEqual(renewed.scope, ["openid", "read"])
+      assert.strictEqual(new URLSearchParams(server.seen[0]!.body).get("refresh_token"), "rt-1")
+      yield* Effect.promise(server.close)
+    }))
 })

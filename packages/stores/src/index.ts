@@ -11,4 +11,9 @@ export * as FileTokenStore from "./FileTokenStore.js"
 /**
  * @since 0.1.0
  */
+export * as SavedToken from "./SavedToken.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TokenStore from "./TokenStore.js"

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
-import parseIni from "ini-simple-parser"
+import * as Ini from "ini"
 
 /** One key of a profile and its value, in the order they are written. */
 export type Entry = readonly [key: string, value: string]
@@ -44,14 +44,14 @@ interface Line {
 }
 
 const splitLines = (text: string): Array<Line> => {
-  // The same line breaks as the parser, so both see the same lines.
+  // Each line keeps its own terminator, so that an edit writes back the file's own line breaks.
   const parts = text.split(/(\r\n|\n|\r)/)
   const lines: Array<Line> = []
   for (let i = 0; i < parts.length; i += 2) lines.push({ text: parts[i]!, eol: parts[i + 1] ?? "" })
   return lines
 }
 
-/** The section a line opens (the parser's rule: trimmed, it starts with `[` and ends with `]`). */
+/** The section a line opens (trimmed, it starts with `[` and ends with `]`). */
 const sectionOf = (line: string): string | undefined => {
   const trimmed = line.trim()
   return trimmed.length >= 2 && trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.slice(1, -1) : undefined
@@ -66,16 +66,37 @@ const keyOf = (line: string): string | undefined => {
 }
 
 /**
- * What the INI parser said is wrong with a file, in words of our own: its messages are not relayed,
- * so that no line of a credentials file can reach an error message.
+ * Why `lines` are not an INI file we can edit safely, if they are not: every line is blank, a
+ * comment, a `[section]` header or a `key = value` pair. No line's text is part of the answer, so
+ * that no line of a credentials file can reach an error message.
  */
-const describeParseError = (error: unknown): string => {
-  const message = error instanceof Error ? error.message : ""
-  const line = /line (\d+)/.exec(message)?.[1]
-  if (line === undefined) return "it cannot be read as INI"
-  return message.includes("unclosed section")
-    ? `line ${line} starts a [section] header that does not end with ']' on the same line`
-    : `line ${line} is neither a [section] header, a key = value pair, a comment nor blank`
+const checkLines = (lines: ReadonlyArray<Line>): string | undefined => {
+  for (const [index, { text }] of lines.entries()) {
+    const trimmed = text.trim()
+    if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";") || sectionOf(text) !== undefined) continue
+    if (trimmed.startsWith("[")) {
+      return `line ${index + 1} starts a [section] header that does not end with ']' on the same line`
+    }
+    const key = keyOf(text)
+    if (key === undefined || key === "") {
+      return `line ${index + 1} is neither a [section] header, a key = value pair, a comment nor blank`
+    }
+  }
+  return undefined
+}
+
+/**
+ * Why `text`, read back by an INI parser, does not hold `entries` in `[profile]`, if it does not:
+ * the last check before writing, that the edit says what it meant to.
+ */
+const checkWritten = (text: string, profile: string, entries: ReadonlyArray<Entry>): string | undefined => {
+  // The parser nests a dotted section name (`[a.b]` as `a` then `b`).
+  const section = profile.split(".").reduce<unknown>(
+    (parent, part) => typeof parent === "object" && parent !== null ? (parent as Record<string, unknown>)[part] : undefined,
+    Ini.parse(text)
+  ) as Record<string, unknown> | undefined
+  const wrong = entries.find(([key, value]) => section?.[key] !== value)
+  return wrong === undefined ? undefined : `the edited file would not read back ${wrong[0]} in [${profile}]`
 }
 
 /**
@@ -89,14 +110,15 @@ export const upsertSection = (
   profile: string,
   entries: ReadonlyArray<Entry>
 ): Either.Either<string, string> => {
-  try {
-    parseIni(text)
-  } catch (error) {
-    return Either.left(describeParseError(error))
-  }
   const lines = splitLines(text)
+  const unreadable = checkLines(lines)
+  if (unreadable !== undefined) return Either.left(unreadable)
   const eol = /\r\n|\n|\r/.exec(text)?.[0] ?? "\n"
   const render = ([key, value]: Entry) => `${key} = ${value}`
+  const checked = (updated: string): Either.Either<string, string> => {
+    const wrong = checkWritten(updated, profile, entries)
+    return wrong === undefined ? Either.right(updated) : Either.left(wrong)
+  }
 
   const headers = lines.flatMap((line, index) => sectionOf(line.text) === profile ? [index] : [])
   if (headers.length > 1) {
@@ -112,7 +134,7 @@ export const upsertSection = (
     if (prefix !== "" && !/[\r\n]$/.test(prefix)) prefix += eol
     // A blank line between the last section and ours, as `aws configure` writes them.
     if (prefix !== "" && splitLines(prefix).at(-2)?.text.trim() !== "") prefix += eol
-    return Either.right(prefix + [`[${profile}]`, ...entries.map(render)].join(eol) + eol)
+    return checked(prefix + [`[${profile}]`, ...entries.map(render)].join(eol) + eol)
   }
 
   let end = start + 1
@@ -142,7 +164,7 @@ export const upsertSection = (
     body.splice(lastKey + 1, 0, ...missing)
   }
   const result = [...lines.slice(0, start + 1), ...body, ...lines.slice(end)]
-  return Either.right(result.map((line) => line.text + line.eol).join(""))
+  return checked(result.map((line) => line.text + line.eol).join(""))
 }
 
 const isNotFound = (error: unknown): boolean =>

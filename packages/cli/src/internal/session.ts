@@ -1,8 +1,8 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Path from "@effect/platform/Path"
-import { AuthError, AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenSet, TokenStore } from "@toshi/core"
-import { ClientAuth, Detect, OAuth2, Oidc } from "@toshi/providers"
+import { type AuthError, AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
+import { ClientAuth, Detect, OAuth2 } from "@toshi/providers"
 import { CredentialsFile, FileTokenStore } from "@toshi/stores"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
@@ -48,31 +48,12 @@ const loginHint = (profile: Profile.Profile) =>
 
 /** Renews a saved OIDC session with its refresh token; it cannot log in by itself. */
 const oidcSession = (profile: Profile.OidcProfile): Effect.Effect<AuthProvider.AuthProviderService, never, HttpClient.HttpClient> =>
-  Effect.map(Effect.context<HttpClient.HttpClient>(), (context) =>
-    AuthProvider.make({
-      key: profile.name,
-      acquire: Effect.fail(
-        new AuthError.NoCredentialsError({ reason: "NotLoggedIn", description: `not logged in to profile ${profile.name}: ${loginHint(profile)}` })
-      ),
-      refresh: (current) =>
-        current.refreshToken === undefined
-          ? Effect.fail(new AuthError.RefreshFailedError({ reason: "InvalidGrant", description: "the saved session has no refresh token" }))
-          : Effect.gen(function*() {
-            const metadata = yield* Oidc.discover(profile.issuer)
-            const provider = yield* OAuth2.makeRefreshToken({
-              tokenEndpoint: metadata.token_endpoint,
-              client: ClientAuth.none(profile.clientId),
-              refreshToken: current.refreshToken!
-            })
-            const renewed = yield* provider.acquire
-            // Without a new refresh token (no rotation) the old one stays, as does the scope.
-            return TokenSet.make({
-              ...renewed,
-              ...(renewed.refreshToken === undefined ? { refreshToken: current.refreshToken! } : {}),
-              scope: renewed.scope.length > 0 ? renewed.scope : current.scope
-            })
-          }).pipe(Effect.provide(context))
-    }))
+  OAuth2.makeSavedSession({
+    issuer: profile.issuer,
+    client: ClientAuth.none(profile.clientId),
+    key: profile.name,
+    notLoggedIn: `not logged in to profile ${profile.name}: ${loginHint(profile)}`
+  })
 
 /** The identity a command works with, and how it was found. */
 export interface Session {

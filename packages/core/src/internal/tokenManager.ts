@@ -5,6 +5,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as AuthError from "../AuthError.js"
 import * as AuthProvider from "../AuthProvider.js"
 import type { RefreshContext } from "../RefreshContext.js"
@@ -79,8 +81,8 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
   const refreshAheadMs = Duration.toMillis(options.refreshAhead ?? defaults.refreshAhead)
   const expirySkewMs = Duration.toMillis(options.expirySkew ?? defaults.expirySkew)
   const jitter = Math.min(Math.max(options.jitter ?? defaults.jitter, 0), 0.5)
-  const initialDelayMs = Duration.toMillis(options.retry?.initialDelay ?? defaults.initialDelay)
-  const maxDelayMs = Duration.toMillis(options.retry?.maxDelay ?? defaults.maxDelay)
+  const initialDelay = Duration.decode(options.retry?.initialDelay ?? defaults.initialDelay)
+  const maxDelay = Duration.decode(options.retry?.maxDelay ?? defaults.maxDelay)
   const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? defaults.maxAttempts)
 
   const semaphore = yield* Effect.makeSemaphore(1)
@@ -215,32 +217,45 @@ export const make = Effect.fn("TokenManager.make")(function*(options: Options = 
       })
     )
 
-  /** Exponential backoff with jitter, never shorter than a server's `Retry-After`. */
-  const retryDelay = (attemptNo: number, error: AuthError.AuthError) =>
-    Effect.map(Random.next, (random) => {
-      const exponential = Math.min(initialDelayMs * 2 ** (attemptNo - 1), maxDelayMs)
-      const jittered = exponential * (0.5 + random / 2)
-      const asked = AuthError.retryAfter(error)
-      return Math.max(jittered, asked === undefined ? 0 : Duration.toMillis(asked))
-    })
+  /**
+   * When to try again after a transient failure: exponential backoff from `initialDelay`, capped at
+   * `maxDelay`, with jitter (half to all of it), never shorter than a server's `Retry-After`; while
+   * the wait still ends before the deadline, or for `maxAttempts` attempts without one. Each retry
+   * is logged with the error that caused it.
+   */
+  const retrySchedule = (renewal: Renewal) => {
+    const deadline = renewal.deadline
+    const waits = Schedule.exponential(initialDelay).pipe(
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay)),
+      Schedule.jitteredWith({ min: 0.5, max: 1 }),
+      Schedule.intersect(Schedule.identity<AuthError.AuthError>()),
+      Schedule.modifyDelay(([, error], delay) => Duration.max(delay, AuthError.retryAfter(error) ?? Duration.zero)),
+      Schedule.whileInput(AuthError.isTransient),
+      Schedule.delays
+    )
+    const bounded = deadline === undefined
+      ? Schedule.zipLeft(waits, Schedule.recurs(maxAttempts - 1))
+      : Schedule.checkEffect(waits, (_, delay: Duration.Duration) =>
+        Effect.map(Clock.currentTimeMillis, (now) => now + Duration.toMillis(delay) < deadline))
+    return bounded.pipe(
+      Schedule.intersect(Schedule.identity<AuthError.AuthError>()),
+      Schedule.intersect(Schedule.count),
+      Schedule.onDecision(([[delay, error], retries], decision) =>
+        ScheduleDecision.isDone(decision)
+          ? Effect.void
+          : Effect.logInfo(`toshi: token renewal failed (${error.message}); retrying`).pipe(
+            Effect.annotateLogs({ attempt: retries + 1, retryInMillis: Math.round(Duration.toMillis(delay)) })
+          )
+      )
+    )
+  }
 
   /** Attempts until success, a terminal error, or no more time for a transient one. */
-  const attempts = (renewal: Renewal) => {
-    const loop = (attemptNo: number): Effect.Effect<Entry, AuthError.AuthError> =>
-      Effect.catchAll(attempt(renewal, attemptNo), (error) => {
-        if (!AuthError.isTransient(error)) return Effect.fail(error)
-        return Effect.flatMap(Effect.zip(retryDelay(attemptNo, error), Clock.currentTimeMillis), ([delay, now]) => {
-          const more = renewal.deadline === undefined ? attemptNo < maxAttempts : now + delay < renewal.deadline
-          if (!more) return Effect.fail(error)
-          return Effect.logInfo(`toshi: token renewal failed (${error.message}); retrying`).pipe(
-            Effect.annotateLogs({ attempt: attemptNo, retryInMillis: Math.round(delay) }),
-            Effect.zipRight(Effect.sleep(Duration.millis(delay))),
-            Effect.zipRight(loop(attemptNo + 1))
-          )
-        })
-      })
-    return loop(1)
-  }
+  const attempts = (renewal: Renewal): Effect.Effect<Entry, AuthError.AuthError> =>
+    Effect.suspend(() => {
+      let attemptNo = 0
+      return Effect.retry(Effect.suspend(() => attempt(renewal, ++attemptNo)), retrySchedule(renewal))
+    })
 
   const giveUp = (error: AuthError.AuthError) =>
     Effect.suspend(() => {

@@ -1,8 +1,8 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { AuthError, AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
-import { ApiKey, ClientAuth, Cognito, External, OAuth2, Oidc } from "@toshi/providers"
+import { AuthProvider, RefreshHooks, RefreshPolicy, TokenManager, TokenStore } from "@toshi/core"
+import { ApiKey, ClientAuth, Cognito, External, OAuth2 } from "@toshi/providers"
 import { CredentialsFile, FileTokenStore } from "@toshi/stores"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -20,10 +20,9 @@ import type * as TokenClient from "../TokenClient.js"
 /** The dispatcher `fetch` sends through: the same proxy and CA settings as the HttpClient. */
 class Dispatcher extends Context.Tag("@toshi/node/TokenClient/Dispatcher")<Dispatcher, Undici.Dispatcher>() {}
 
-const tokenEndpoint = (endpoint: TokenClient.Endpoint) =>
-  endpoint.tokenEndpoint !== undefined
-    ? Effect.succeed(endpoint.tokenEndpoint)
-    : Effect.map(Oidc.discover(endpoint.issuer), (metadata) => metadata.token_endpoint)
+/** The grants discover an issuer themselves, once per process, when they first need it. */
+const endpoint = (endpoint: TokenClient.Endpoint): OAuth2.Endpoint =>
+  endpoint.tokenEndpoint !== undefined ? { tokenEndpoint: endpoint.tokenEndpoint } : { issuer: endpoint.issuer }
 
 const grantOptions = (options: TokenClient.GrantCommon) => ({
   scope: options.scope,
@@ -44,13 +43,13 @@ const provider = (options: TokenClient.ProviderOptions) =>
     switch (options.type) {
       case "clientCredentials":
         return yield* OAuth2.makeClientCredentials({
-          tokenEndpoint: yield* tokenEndpoint(options),
+          ...endpoint(options),
           client: secretClient(options.clientId, options.clientSecret, options.auth),
           ...grantOptions(options)
         })
       case "password":
         return yield* OAuth2.makePassword({
-          tokenEndpoint: yield* tokenEndpoint(options),
+          ...endpoint(options),
           client: secretClient(options.clientId, options.clientSecret),
           username: options.username,
           password: Redacted.make(options.password),
@@ -59,39 +58,25 @@ const provider = (options: TokenClient.ProviderOptions) =>
         })
       case "refreshToken":
         return yield* OAuth2.makeRefreshToken({
-          tokenEndpoint: yield* tokenEndpoint(options),
+          ...endpoint(options),
           client: secretClient(options.clientId, options.clientSecret),
           refreshToken: Redacted.make(options.refreshToken),
           ...grantOptions(options)
         })
-      case "deviceCode": {
-        const metadata = yield* Oidc.discover(options.issuer)
-        if (metadata.device_authorization_endpoint === undefined) {
-          return yield* new AuthError.LoginFailedError({ reason: "InvalidConfig", description: `${options.issuer} has no device authorization endpoint` })
-        }
+      case "deviceCode":
         return yield* OAuth2.makeDeviceCode({
-          tokenEndpoint: metadata.token_endpoint,
-          deviceAuthorizationEndpoint: metadata.device_authorization_endpoint,
+          issuer: options.issuer,
           client: ClientAuth.none(options.clientId),
           onPrompt: (prompt) => Effect.sync(() => options.onPrompt(prompt)),
-          idToken: Oidc.validation(metadata),
           ...grantOptions(options)
         })
-      }
-      case "authorizationCode": {
-        const metadata = yield* Oidc.discover(options.issuer)
-        if (metadata.authorization_endpoint === undefined) {
-          return yield* new AuthError.LoginFailedError({ reason: "InvalidConfig", description: `${options.issuer} has no authorization endpoint` })
-        }
+      case "authorizationCode":
         return yield* OAuth2.makeAuthorizationCode({
-          tokenEndpoint: metadata.token_endpoint,
-          authorizationEndpoint: metadata.authorization_endpoint,
+          issuer: options.issuer,
           client: ClientAuth.none(options.clientId),
-          idToken: Oidc.validation(metadata),
           onOpen: options.onOpen === undefined ? undefined : (url) => Effect.sync(() => options.onOpen!(url)),
           ...grantOptions(options)
         })
-      }
       case "cognitoPassword":
         return yield* Cognito.makeUserPassword({
           region: options.region,
