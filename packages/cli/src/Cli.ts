@@ -22,6 +22,7 @@ import * as Login from "./internal/login.js"
 import * as Output from "./internal/output.js"
 import * as Session from "./internal/session.js"
 import { formatToken, minimumLifetimeSeconds } from "./internal/tokenOutput.js"
+import * as Version from "./internal/version.js"
 import * as Profile from "./Profile.js"
 
 const profile = Options.text("profile").pipe(
@@ -382,7 +383,7 @@ export const run: (
   argv: ReadonlyArray<string>
 ) => Effect.Effect<void, Failure | ValidationError.ValidationError, NodeAuth.Services> = Command.run(command, {
   name: "toshi",
-  version: "0.1.0",
+  version: Version.version,
   footer: exitCodes
 })
 
