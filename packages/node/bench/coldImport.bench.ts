@@ -172,6 +172,11 @@ const goal = (label: string, a: string, b: string, limit: number) => {
 goal("@toshi/node/TokenClient / google-auth-library", "@toshi/node/TokenClient", "google-auth-library", 2)
 goal("@toshi/providers/OAuth2 / effect/Effect", "@toshi/providers/OAuth2", "effect/Effect", 1.3)
 console.log(
+  `@toshi/providers/OAuth2 / effect/Schema: ${(of("@toshi/providers/OAuth2").importMs.median / of("effect/Schema").importMs.median).toFixed(2)}x (paired ${
+    pairedRatio("@toshi/providers/OAuth2", "effect/Schema").toFixed(2)
+  }x; shown, no goal: core's TokenSet is a Schema.Class, so effect/Schema is OAuth2's floor)`
+)
+console.log(
   `@toshi/node/TokenClient import + first token() / google-auth-library import: ${
     (first.median / of("google-auth-library").importMs.median).toFixed(2)
   }x (shown, no goal: the engine loads on the first call)`
