@@ -16,6 +16,9 @@ import * as esbuild from "esbuild"
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const packagesDir = path.dirname(packageDir)
 
+/** `toshi --version`, the same in the entry's plain-code answer and in the full CLI. */
+const version = JSON.parse(fs.readFileSync(path.join(packageDir, "package.json"), "utf8")).version
+
 /** The executable this script writes. */
 export const outfile = path.join(packageDir, "dist", "toshi.mjs")
 
@@ -54,6 +57,9 @@ export const build = async (options = {}) => {
     // `import("node:http")` (the AWS SDK loads its HTTP handler lazily) becomes a `require`: code
     // compiled by `vm.compileFunction` has no module loader behind `import()` before Node 20.12.
     supported: { "dynamic-import": false },
+    // The full CLI's one `import.meta` is `src/internal/version.ts`'s unbundled fallback, which the
+    // version defined here makes dead code: CommonJS has no `import.meta` to give it.
+    define: { __TOSHI_VERSION__: JSON.stringify(version), "import.meta.url": "undefined" },
     plugins: [workspaceSources],
     // A native addon cannot be inlined; only downloads use it, and the CLI downloads nothing, so
     // the bundle must not even refer to it (checked after the build).
@@ -75,7 +81,7 @@ export const build = async (options = {}) => {
     // layout stay readable in the published file.
     minifySyntax: true,
     banner: { js: "#!/usr/bin/env node" },
-    define: { __TOSHI_FULL_CLI__: JSON.stringify(code) },
+    define: { __TOSHI_FULL_CLI__: JSON.stringify(code), __TOSHI_VERSION__: JSON.stringify(version) },
     logLevel: "warning",
     write: false
   })

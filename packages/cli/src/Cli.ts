@@ -26,6 +26,7 @@ import * as Login from "./internal/login.js"
 import * as Output from "./internal/output.js"
 import * as Session from "./internal/session.js"
 import { formatToken, minimumLifetimeSeconds } from "./internal/tokenOutput.js"
+import * as Version from "./internal/version.js"
 import * as Profile from "./Profile.js"
 import * as Settings from "./Settings.js"
 
@@ -615,7 +616,7 @@ export const run: (
   argv: ReadonlyArray<string>
 ) => Effect.Effect<void, Failure | ValidationError.ValidationError, NodeAuth.Services> = Command.run(command, {
   name: "toshi",
-  version: "0.1.0",
+  version: Version.version,
   summary: Span.text("log in to an OAuth 2.0 / OpenID Connect issuer or a Cognito user pool, and hand valid tokens to scripts"),
   footer: HelpDoc.sequence(examples, exitCodes)
 })

@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as vm from "node:vm"
 import { tryFastToken } from "./internal/fastToken.js"
+import { tryVersion } from "./internal/version.js"
 
 /** The full CLI (`src/bin.ts`) as CommonJS source, put here by `scripts/bundle.mjs`. */
 declare const __TOSHI_FULL_CLI__: string
@@ -50,7 +51,7 @@ const print = (text: string): void => {
   }
 }
 
-const fast = tryFastToken(process.argv, process.env, Date.now())
+const fast = tryVersion(process.argv) ?? tryFastToken(process.argv, process.env, Date.now())
 if (fast !== undefined) {
   print(fast)
 } else if (typeof __TOSHI_FULL_CLI__ === "string") {

@@ -59,6 +59,7 @@ export class RefreshFailedError extends Data.TaggedError("RefreshFailedError")<{
     | "InvalidConfig"
     | "InvalidIdToken"
     | "HookFailed"
+    | "MissingPackage"
   readonly description: string
   /** For `RateLimited`: how long the server asked us to wait (`Retry-After`). */
   readonly retryAfter?: Duration.Duration
@@ -87,7 +88,9 @@ const refreshAdvice: Record<RefreshFailedError["reason"], string> = {
   InvalidResponse: ". The identity provider answered with something that is not a token response: check the endpoint URL.",
   InvalidConfig: ". Check the endpoint and client configuration.",
   InvalidIdToken: ". The identity provider's ID token did not verify: check the issuer and client id, or report it to the provider.",
-  HookFailed: ". A refresh hook failed: see the cause."
+  HookFailed: ". A refresh hook failed: see the cause.",
+  // The description names the package and how to install it.
+  MissingPackage: ""
 }
 
 /**
@@ -115,6 +118,7 @@ export class LoginFailedError extends Data.TaggedError("LoginFailedError")<{
     | "ExternalFailed"
     | "InvalidConfig"
     | "InvalidIdToken"
+    | "MissingPackage"
   readonly description: string
   readonly retryAfter?: Duration.Duration
   /** The server's OAuth error response, when it sent one. */
@@ -170,6 +174,7 @@ export class IdentityPoolError extends Data.TaggedError("IdentityPoolError")<{
     | "ServerError"
     | "RateLimited"
     | "InvalidResponse"
+    | "MissingPackage"
   readonly description: string
   readonly cause?: unknown
 }> {
@@ -188,7 +193,9 @@ const identityPoolAdvice: Record<IdentityPoolError["reason"], string> = {
   Timeout: ". Check the network or raise the timeout.",
   ServerError: ". Retry later.",
   RateLimited: ". Retry later, or ask for credentials less often.",
-  InvalidResponse: ". Check the endpoint."
+  InvalidResponse: ". Check the endpoint.",
+  // The description names the package and how to install it.
+  MissingPackage: ""
 }
 
 /**
@@ -269,7 +276,7 @@ export const isTransient = (error: AuthError): boolean =>
 export const retryAfter = (error: AuthError): Duration.Duration | undefined =>
   error._tag === "RefreshFailedError" || error._tag === "LoginFailedError" ? error.retryAfter : undefined
 
-const passedThrough = new Set<string>(["InvalidClient", "InvalidResponse", "InvalidConfig", "InvalidIdToken"])
+const passedThrough = new Set<string>(["InvalidClient", "InvalidResponse", "InvalidConfig", "InvalidIdToken", "MissingPackage"])
 
 /**
  * The error a caller of a renewed session sees: a refused grant (`LoginFailedError`, e.g. a revoked

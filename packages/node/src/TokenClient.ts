@@ -17,7 +17,7 @@
  */
 import type { AuthError, RefreshContext } from "@toshi/core"
 import type { Cognito, External, OAuth2 } from "@toshi/providers"
-import * as internal from "./internal/tokenClient.js"
+import * as internal from "./internal/tokenClientLoader.js"
 import type * as NodeHttp from "./NodeHttp.js"
 
 /**

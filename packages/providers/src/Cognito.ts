@@ -10,13 +10,10 @@
  *
  * @since 0.1.0
  */
-import {
+import type {
   CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  type InitiateAuthCommandOutput,
-  RespondToAuthChallengeCommand,
-  type RespondToAuthChallengeCommandOutput,
-  RevokeTokenCommand
+  InitiateAuthCommandOutput,
+  RespondToAuthChallengeCommandOutput
 } from "@aws-sdk/client-cognito-identity-provider"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { AuthError, AuthProvider, Jwt, TokenSet } from "@toshi/core"
@@ -149,6 +146,13 @@ const secretHash = (secret: Redacted.Redacted<string>, username: string, clientI
     return Encoding.encodeBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(username + clientId))))
   })
 
+/** The user-pool SDK, loaded by the first request that needs it (see `Aws.loadSdk`). */
+const cognitoSdk = Aws.loadSdk("@aws-sdk/client-cognito-identity-provider", () => import("@aws-sdk/client-cognito-identity-provider"))
+
+type Sdk = Effect.Effect.Success<typeof cognitoSdk>
+
+const loadSdk = (phase: Http.Phase) => Effect.mapError(cognitoSdk, (failure) => Http.toError(phase, failure))
+
 /** What Cognito's exceptions mean, by name, and what to tell the person. */
 const classify = (phase: Http.Phase, error: unknown): AuthError.LoginFailedError | AuthError.RefreshFailedError => {
   const { message, name, status } = Aws.describe(error)
@@ -190,30 +194,42 @@ interface Answer<A> {
 /** A user-pool client with the calls every flow makes, built once per provider. */
 const pool = (options: PoolOptions & { readonly username: string }) =>
   Effect.map(Aws.clientConfig(options), (config) => {
-    const client = new CognitoIdentityProviderClient(config)
+    // Built by the first request: building the layer neither loads the SDK nor can fail.
+    let connected: { readonly sdk: Sdk; readonly client: CognitoIdentityProviderClient } | undefined
+    const connect = (phase: Http.Phase) =>
+      connected !== undefined
+        ? Effect.succeed(connected)
+        : Effect.map(loadSdk(phase), (sdk) => (connected ??= { sdk, client: new sdk.CognitoIdentityProviderClient(config) }))
     const withHash = (parameters: Record<string, string>) =>
       options.clientSecret === undefined
         ? Effect.succeed(parameters)
         : Effect.map(secretHash(options.clientSecret, options.username, options.clientId), (SECRET_HASH) => ({ ...parameters, SECRET_HASH }))
     // Each answer carries when its request left: the tokens' lifetimes count from then (see
     // `Http.toTokenSet`), not from after the answer and the ID token's check.
-    const sdk = <A>(phase: Http.Phase, call: (signal: AbortSignal) => Promise<A>): Effect.Effect<Answer<A>, AuthError.LoginFailedError | AuthError.RefreshFailedError> =>
-      Effect.flatMap(DateTime.now, (sentAt) =>
-        Effect.map(Effect.tryPromise({ try: call, catch: (error) => classify(phase, error) }), (output) => ({ output, sentAt })))
+    const send = <A>(
+      phase: Http.Phase,
+      call: (sdk: Sdk, client: CognitoIdentityProviderClient, signal: AbortSignal) => Promise<A>
+    ): Effect.Effect<Answer<A>, AuthError.LoginFailedError | AuthError.RefreshFailedError> =>
+      Effect.flatMap(connect(phase), ({ client, sdk }) =>
+        Effect.flatMap(DateTime.now, (sentAt) =>
+          Effect.map(
+            Effect.tryPromise({ try: (signal) => call(sdk, client, signal), catch: (error) => classify(phase, error) }),
+            (output) => ({ output, sentAt })
+          )))
 
     const initiate = (phase: Http.Phase, flow: "USER_PASSWORD_AUTH" | "REFRESH_TOKEN_AUTH" | "CUSTOM_AUTH", parameters: Record<string, string>) =>
       Effect.flatMap(withHash(parameters), (AuthParameters) =>
-        sdk(phase, (signal) =>
+        send(phase, (sdk, client, signal) =>
           client.send(
-            new InitiateAuthCommand({ ClientId: options.clientId, AuthFlow: flow, AuthParameters }),
+            new sdk.InitiateAuthCommand({ ClientId: options.clientId, AuthFlow: flow, AuthParameters }),
             { abortSignal: signal }
           )))
 
     const respond = (session: string | undefined, answer: string) =>
       Effect.flatMap(withHash({ USERNAME: options.username, ANSWER: answer }), (ChallengeResponses) =>
-        sdk("login", (signal) =>
+        send("login", (sdk, client, signal) =>
           client.send(
-            new RespondToAuthChallengeCommand({
+            new sdk.RespondToAuthChallengeCommand({
               ClientId: options.clientId,
               ChallengeName: "CUSTOM_CHALLENGE",
               ...(session === undefined ? {} : { Session: session }),
@@ -337,6 +353,7 @@ export const revoke = (
   options: Omit<PoolOptions, "key" | "idToken"> & { readonly refreshToken: Redacted.Redacted<string> }
 ): Effect.Effect<void, AuthError.LoginFailedError | AuthError.RefreshFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    const { CognitoIdentityProviderClient, RevokeTokenCommand } = yield* loadSdk("refresh")
     const client = new CognitoIdentityProviderClient(yield* Aws.clientConfig(options))
     yield* Effect.tryPromise({
       try: (signal) =>

@@ -11,7 +11,7 @@ import type { AuthError } from "@toshi/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as jose from "jose"
+import type * as Jose from "jose"
 import * as Http from "./internal/http.js"
 
 /**
@@ -35,14 +35,19 @@ export interface Validation {
  * @since 0.1.0
  * @category models
  */
-export type Claims = jose.JWTPayload
+export type Claims = Jose.JWTPayload
 
 const defaultAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 
 const Jwks = Schema.Struct({ keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })) })
 
 /** Key sets by JWKS URI, kept for the process and fetched again when a token names an unknown key. */
-const keySets = new Map<string, ReturnType<typeof jose.createLocalJWKSet>>()
+const keySets = new Map<string, ReturnType<typeof Jose.createLocalJWKSet>>()
+
+let josePromise: Promise<typeof Jose> | undefined
+
+/** `jose` is imported by the first validation, so that importing a provider does not load it. */
+const loadJose = (): Promise<typeof Jose> => (josePromise ??= import("jose"))
 
 /**
  * Validates an ID token for `clientId`; `nonce`, when given, must match the token's.
@@ -62,11 +67,11 @@ export const validate = (
   const phase = options.phase ?? "login"
   const invalid = (description: string, cause?: unknown) =>
     Http.toError(phase, { reason: "InvalidIdToken", description: `the ID token ${description}`, cause })
-  const fetchKeys = Effect.tap(
+  const fetchKeys = (jose: typeof Jose) => Effect.tap(
     Http.getJson({ url: options.jwksUri, what: "JWKS URI", phase, timeout: options.timeout ?? "30 seconds" }, Jwks, "a JWKS"),
-    (jwks) => Effect.sync(() => keySets.set(options.jwksUri, jose.createLocalJWKSet(jwks as unknown as jose.JSONWebKeySet)))
+    (jwks) => Effect.sync(() => keySets.set(options.jwksUri, jose.createLocalJWKSet(jwks as unknown as Jose.JSONWebKeySet)))
   )
-  const verify = (keys: ReturnType<typeof jose.createLocalJWKSet>) =>
+  const verify = (jose: typeof Jose) => (keys: ReturnType<typeof Jose.createLocalJWKSet>) =>
     Effect.tryPromise({
       try: () =>
         jose.jwtVerify(idToken, keys, {
@@ -79,16 +84,17 @@ export const validate = (
       catch: (cause) => cause
     })
   return Effect.gen(function*() {
+    const jose = yield* Effect.promise(loadJose)
     const cached = keySets.get(options.jwksUri)
-    const keys = cached ?? (yield* Effect.zipRight(fetchKeys, Effect.sync(() => keySets.get(options.jwksUri)!)))
-    const result = yield* verify(keys).pipe(
+    const keys = cached ?? (yield* Effect.zipRight(fetchKeys(jose), Effect.sync(() => keySets.get(options.jwksUri)!)))
+    const result = yield* verify(jose)(keys).pipe(
       // A key the cached set does not have may be a rotation: fetch the set once more and retry.
       Effect.catchIf(
         (cause) => cached !== undefined && cause instanceof jose.errors.JWKSNoMatchingKey,
-        () => Effect.flatMap(Effect.zipRight(fetchKeys, Effect.sync(() => keySets.get(options.jwksUri)!)), verify)
+        () => Effect.flatMap(Effect.zipRight(fetchKeys(jose), Effect.sync(() => keySets.get(options.jwksUri)!)), verify(jose))
       ),
       Effect.mapError((cause) => cause instanceof jose.errors.JOSEError || cause instanceof TypeError
-        ? invalid(describe(cause), cause)
+        ? invalid(describe(jose, cause), cause)
         : Http.toError(phase, { reason: "InvalidIdToken", description: "the ID token could not be checked", cause }))
     )
     const claims = result.payload
@@ -103,7 +109,7 @@ export const validate = (
   })
 }
 
-const describe = (error: unknown): string => {
+const describe = (jose: typeof Jose, error: unknown): string => {
   if (error instanceof jose.errors.JWTExpired) return "has expired"
   if (error instanceof jose.errors.JWTClaimValidationFailed) return `failed its "${error.claim}" check (${error.reason})`
   if (error instanceof jose.errors.JWSSignatureVerificationFailed) return "has a signature that does not verify"

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity"
+import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type { AwsCredentialIdentity } from "@smithy/types"
 import { AuthError, Jwt, TokenManager } from "@toshi/core"
@@ -68,6 +68,9 @@ export interface IdentityPoolService {
  */
 export class IdentityPool extends Context.Tag("@toshi/providers/IdentityPool")<IdentityPool, IdentityPoolService>() {}
 
+/** The identity-pool SDK, loaded by the first exchange (see `Aws.loadSdk`). */
+const identitySdk = Aws.loadSdk("@aws-sdk/client-cognito-identity", () => import("@aws-sdk/client-cognito-identity"))
+
 const classify = (operation: "GetId" | "GetCredentialsForIdentity", error: unknown): AuthError.IdentityPoolError => {
   const { message, name } = Aws.describe(error)
   const fail = (reason: AuthError.IdentityPoolError["reason"], description: string) =>
@@ -95,7 +98,17 @@ const classify = (operation: "GetId" | "GetCredentialsForIdentity", error: unkno
 export const make = (options: Options): Effect.Effect<IdentityPoolService, never, TokenManager.TokenManager | HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const manager = yield* TokenManager.TokenManager
-    const client = new CognitoIdentityClient(yield* Aws.clientConfig(options))
+    const config = yield* Aws.clientConfig(options)
+    // Built by the first exchange: building the layer neither loads the SDK nor can fail.
+    let connected: { readonly sdk: Effect.Effect.Success<typeof identitySdk>; readonly client: CognitoIdentityClient } | undefined
+    const connect = Effect.suspend(() =>
+      connected !== undefined
+        ? Effect.succeed(connected)
+        : Effect.map(
+          Effect.mapError(identitySdk, (failure) => new AuthError.IdentityPoolError(failure)),
+          (sdk) => (connected ??= { sdk, client: new sdk.CognitoIdentityClient(config) })
+        )
+    )
     // `provider` is called by AWS SDK clients, outside any fiber: it runs on this runtime, so that
     // "due" is judged by the application's clock.
     const runPromise = Aws.runPromise(yield* Effect.runtime<never>())
@@ -117,6 +130,7 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
             description: "the session has no ID token to exchange for AWS credentials"
           })
         }
+        const { client, sdk } = yield* connect
         const idToken = Redacted.value(tokens.idToken)
         const Logins = { [loginKey]: idToken }
         // Keyed by the (unverified) subject: only a cache key, the pool verifies the token itself.
@@ -127,7 +141,7 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
         let identityId = identities.get(subject)
         if (identityId === undefined) {
           const output = yield* call("GetId", (signal) =>
-            client.send(new GetIdCommand({ IdentityPoolId: options.identityPoolId, Logins }), { abortSignal: signal }))
+            client.send(new sdk.GetIdCommand({ IdentityPoolId: options.identityPoolId, Logins }), { abortSignal: signal }))
           if (output.IdentityId === undefined) {
             return yield* new AuthError.IdentityPoolError({ reason: "InvalidResponse", description: "GetId answered without an IdentityId" })
           }
@@ -135,7 +149,7 @@ export const make = (options: Options): Effect.Effect<IdentityPoolService, never
         }
         const id = identityId
         const output = yield* call("GetCredentialsForIdentity", (signal) =>
-          client.send(new GetCredentialsForIdentityCommand({ IdentityId: id, Logins }), { abortSignal: signal }))
+          client.send(new sdk.GetCredentialsForIdentityCommand({ IdentityId: id, Logins }), { abortSignal: signal }))
         const c = output.Credentials
         if (c?.AccessKeyId === undefined || c.SecretKey === undefined || c.SessionToken === undefined || c.Expiration === undefined) {
           return yield* new AuthError.IdentityPoolError({

@@ -123,6 +123,59 @@ export const clientConfig = (
   }))
 
 /**
+ * The AWS SDK clients toshi calls.
+ *
+ * @internal
+ */
+export type SdkPackage =
+  | "@aws-sdk/client-cognito-identity"
+  | "@aws-sdk/client-cognito-identity-provider"
+  | "@aws-sdk/client-secrets-manager"
+
+/**
+ * An AWS SDK client that could not be loaded, before the caller gives it its error type.
+ *
+ * @internal
+ */
+export interface SdkUnavailable {
+  readonly reason: "MissingPackage"
+  readonly description: string
+  readonly cause: unknown
+}
+
+const loaded = new Map<SdkPackage, Promise<unknown>>()
+
+/**
+ * Loads an AWS SDK client package the first time a request needs it, and keeps it: the SDK takes
+ * hundreds of milliseconds to import, which an application that never calls AWS must not pay at
+ * start-up. `load` is the literal `import("@aws-sdk/…")`, so that bundlers still see and carry the
+ * package. A failed load is not kept: installing the package and trying again works.
+ *
+ * @internal
+ */
+export const loadSdk = <M>(name: SdkPackage, load: () => Promise<M>): Effect.Effect<M, SdkUnavailable> =>
+  Effect.tryPromise({
+    try: () => {
+      const kept = loaded.get(name)
+      if (kept !== undefined) return kept as Promise<M>
+      const loading = load()
+      loaded.set(name, loading)
+      loading.catch(() => loaded.delete(name))
+      return loading
+    },
+    catch: (cause): SdkUnavailable => {
+      const code = (cause as { readonly code?: unknown } | null)?.code
+      return {
+        reason: "MissingPackage",
+        description: code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"
+          ? `the package ${name} is not installed: add it to the application (npm install ${name})`
+          : `the package ${name} could not be loaded (${cause instanceof Error ? cause.message : String(cause)}): reinstall it (npm install ${name})`,
+        cause
+      }
+    }
+  })
+
+/**
  * The parts of an AWS SDK exception that decide what it means.
  *
  * @internal

@@ -31,6 +31,7 @@ type FailureReason =
   | "Timeout"
   | "ServerError"
   | "RateLimited"
+  | "MissingPackage"
 
 /** @internal */
 export interface Failure {

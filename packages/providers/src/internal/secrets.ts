@@ -1,10 +1,11 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { AuthError } from "@toshi/core"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Aws from "./aws.js"
+
+const sdk = Aws.loadSdk("@aws-sdk/client-secrets-manager", () => import("@aws-sdk/client-secrets-manager"))
 
 /**
  * Reads a Secrets Manager secret's JSON. Every way it can fail says which secret and what to do;
@@ -16,10 +17,11 @@ export const readJson = (
   options: Aws.AwsOptions & { readonly secretId: string; readonly region: string; readonly timeout?: Duration.DurationInput | undefined }
 ): Effect.Effect<Record<string, unknown>, AuthError.LoginFailedError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const client = new SecretsManagerClient(yield* Aws.clientConfig(options))
     const where = `the secret ${options.secretId}`
     const fail = (reason: AuthError.LoginFailedError["reason"], description: string, cause?: unknown) =>
       new AuthError.LoginFailedError({ reason, description, ...(cause === undefined ? {} : { cause }) })
+    const { GetSecretValueCommand, SecretsManagerClient } = yield* Effect.mapError(sdk, (e) => fail(e.reason, e.description, e.cause))
+    const client = new SecretsManagerClient(yield* Aws.clientConfig(options))
     const output = yield* Effect.tryPromise({
       try: (signal) => client.send(new GetSecretValueCommand({ SecretId: options.secretId }), { abortSignal: signal }),
       catch: (error) => {
