@@ -36,6 +36,11 @@ export * as RefreshPolicy from "./RefreshPolicy.js"
 /**
  * @since 0.1.0
  */
+export * as Timestamp from "./Timestamp.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TokenManager from "./TokenManager.js"
 
 /**
